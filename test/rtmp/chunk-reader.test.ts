@@ -165,7 +165,11 @@ test('hostile input: each problem is a ProtocolError naming it', () => {
       },
       'CHUNK_STREAM_LIMIT',
     ],
-    ['new header in the middle of a message', () => new ChunkReader().push(hex('03 000000 0000ff 09 01000000 00 03 000000 000001 09 01000000')), 'CHUNK_HEADER_MID_MESSAGE'],
+    [
+      'new header in the middle of a message',
+      () => new ChunkReader().push(Buffer.concat([hex('03 000000 0000c8 09 01000000'), Buffer.alloc(128), hex('03 000000 000001 09 01000000')])),
+      'CHUNK_HEADER_MID_MESSAGE',
+    ],
     [
       'pending bytes across streams above the cap',
       () => {
