@@ -1,6 +1,5 @@
 import { ProtocolError } from '../../errors.js';
-import { decodeAmf0, encodeAmf0 } from '../amf0.js';
-import { decodeAmf3CommandBody } from '../amf3.js';
+import { decodeAmf0, decodeAmf3CommandBody, encodeAmf0 } from '../amf0.js';
 import type { OutgoingMessage } from '../chunk-writer.js';
 import { MessageType, type RawMessage } from '../message-types.js';
 
