@@ -1,0 +1,102 @@
+import { networkInterfaces } from 'node:os';
+import type { Config } from './config/schema.js';
+import { packageVersion } from './config/package-root.js';
+import type { CameraStatusSource } from './hub/camera-status.js';
+import type { Logger } from './log/logger.js';
+import { buildHttpServer, listenHttp } from './http/server.js';
+import { startStorage, type Storage } from './storage/storage.js';
+import { startIngest } from './ingest/start-ingest.js';
+import type { StreamHub } from './hub/stream-hub.js';
+
+export interface App {
+  /** Bound ports: the real ones when the config asked for 0. */
+  readonly httpPort: number;
+  readonly rtmpPort: number;
+  readonly storage: Storage;
+  /** live streams per camera: later modules (recorder, motion, live view) attach here */
+  readonly hub: StreamHub;
+  /** Stops accepting, stops modules in reverse start order, closes the db. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** What every module's start function hands back. */
+interface Started {
+  name: string;
+  stop(): Promise<void> | void;
+}
+
+/**
+ * The modules in start order. Each has one start function that reads its
+ * own config section; if one fails, those already started are stopped.
+ */
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  const started: Started[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const mod of [...started].reverse()) {
+      try {
+        await mod.stop();
+        logger.debug({ module: mod.name }, 'stopped');
+      } catch (err) {
+        logger.error({ err, module: mod.name }, 'stop failed'); // keep going: the db must still close
+      }
+    }
+  };
+
+  try {
+    // 1. Storage: open, migrate, end sessions a crash left open.
+    const storage = startStorage(config.dataDir, logger.child({ module: 'storage' }));
+    started.push({ name: 'storage', stop: storage.stop });
+
+    // 2. Hub + RTMP ingest. Later modules (recorder, motion, live) attach to the hub here, before HTTP.
+    const ingest = await startIngest({
+      rtmp: config.rtmp,
+      cameras: config.cameras,
+      publishLog: storage.publishSessions,
+      log: logger.child({ module: 'rtmp' }),
+    });
+    started.push({ name: 'rtmp', stop: ingest.stop });
+    const cameras: CameraStatusSource = ingest.hub;
+    const rtmpPort = ingest.port;
+
+    // 3. HTTP API (last, so it never serves from half-started modules).
+    const http = buildHttpServer({ logger, cameras, version: packageVersion() });
+    started.push({ name: 'http', stop: () => http.close() });
+    const httpPort = await listenHttp(http, config.http.port, config.http.host);
+
+    logger.info(listeningLine(config, httpPort, rtmpPort), 'listening');
+    let stopping: Promise<void> | undefined;
+    return {
+      httpPort,
+      rtmpPort,
+      storage,
+      hub: ingest.hub,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Fields of the start-up line: bound ports (tests read them) and URLs to paste. */
+function listeningLine(config: Config, httpPort: number, rtmpPort: number): Record<string, unknown> {
+  const line: Record<string, unknown> = {
+    http: httpPort,
+    rtmp: rtmpPort,
+    httpUrl: `http://${displayHost(config.http.host)}:${httpPort}/`,
+    dataDir: config.dataDir,
+    cameras: config.cameras.map((c) => c.id),
+  };
+  line.publishUrl = `rtmp://${displayHost(config.rtmp.host)}:${rtmpPort}/live/<cameraId>`;
+  return line;
+}
+
+/** A wildcard listen address is not something a camera can connect to: name a LAN address. */
+function displayHost(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host.includes(':') ? `[${host}]` : host;
+  for (const addrs of Object.values(networkInterfaces())) {
+    const lan = addrs?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (lan) return lan.address;
+  }
+  return 'localhost';
+}

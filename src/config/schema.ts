@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * The config file's shape. Objects are strict so a misspelt key is an error
+ * rather than a silently ignored setting. Top-level sections have no defaults
+ * here: config/default.yaml is always merged underneath and is the one place
+ * they are written down. Per-camera keys do have defaults, because every
+ * camera in a user's list would otherwise have to repeat them.
+ */
+
+export const CAMERA_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** URL-unreserved characters only, so the key can be typed into `?key=` unescaped. */
+export const STREAM_KEY_PATTERN = /^[A-Za-z0-9._~-]{1,256}$/;
+
+const port = z.int().min(0).max(65535); // 0: let the OS pick (tests)
+const host = z.string().min(1);
+const positiveInt = z.int().min(1);
+
+const rtmpLimits = z.strictObject({
+  maxConnections: positiveInt,
+  maxConnectionsPerAddress: positiveInt,
+  maxMessageBytes: z.int().min(1024).max(16 * 1024 * 1024),
+  // 128 is the spec's initial chunk size; 0x7fffffff its largest encodable one.
+  maxChunkSize: z.int().min(128).max(0x7fffffff),
+  maxChunkStreams: z.int().min(2).max(65599), // 65599: highest id a 3-byte basic header can name
+  handshakeTimeoutMs: positiveInt,
+  idleTimeoutMs: positiveInt,
+  staleTakeoverMs: positiveInt,
+});
+
+const camera = z
+  .strictObject({
+    id: z.string().regex(CAMERA_ID_PATTERN),
+    name: z.string().min(1).max(200).optional(),
+    streamKey: z.string().regex(STREAM_KEY_PATTERN).optional(),
+    recording: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        format: z.enum(['flv', 'mp4']).default('flv'),
+        segmentSeconds: z.int().min(1).max(3600).default(60),
+      })
+      .prefault({}),
+    motion: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+    retention: z
+      .strictObject({
+        days: z.int().min(1).default(14),
+        eventDays: z.int().min(1).default(60),
+      })
+      .prefault({}),
+  })
+  .transform((c) => ({ ...c, name: c.name ?? c.id }));
+
+const apiToken = z.strictObject({
+  name: z.string().min(1),
+  token: z.string().min(16),
+  role: z.enum(['viewer', 'admin']),
+});
+
+export const configSchema = z
+  .strictObject({
+    dataDir: z.string().min(1),
+    rtmp: z.strictObject({ port, host, limits: rtmpLimits }),
+    http: z.strictObject({ port, host }),
+    log: z.strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    }),
+    cameras: z.array(camera),
+    auth: z.strictObject({
+      enabled: z.boolean(),
+      apiTokens: z.array(apiToken),
+    }),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.cameras.forEach((cam, i) => {
+      const first = seen.get(cam.id);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cameras', i, 'id'],
+          message: `duplicate id "${cam.id}" (cameras[${first}].id has it too)`,
+        });
+      } else seen.set(cam.id, i);
+    });
+    if (cfg.rtmp.port !== 0 && cfg.rtmp.port === cfg.http.port) {
+      ctx.addIssue({ code: 'custom', path: ['http', 'port'], message: `${cfg.http.port} is also rtmp.port` });
+    }
+    // Fail closed: accepting `true` while nothing checks tokens would leave
+    // an operator believing the API is protected.
+    if (cfg.auth.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'enabled'],
+        message: 'access control is not implemented in this version; set false and keep the API on a trusted network',
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type CameraConfig = Config['cameras'][number];
+export type RtmpLimits = Config['rtmp']['limits'];
+export type LogLevel = Config['log']['level'];

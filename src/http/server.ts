@@ -1,0 +1,71 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { CameraStatusSource } from '../hub/camera-status.js';
+import type { Logger } from '../log/logger.js';
+import { handleError, handleNotFound } from './errors.js';
+import { cameraRoutes } from './routes/cameras.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface HttpServerOptions {
+  logger: Logger;
+  cameras: CameraStatusSource;
+  version: string;
+  now?: () => number;
+}
+
+export type HttpServer = FastifyInstance;
+
+/** Request bodies are small JSON (settings, logins); anything bigger is a mistake or an attack. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Fastify logs every request at info; a viewer polling the API would drown
+ * the log. Per-request lines go to trace/debug instead.
+ */
+class QuietLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.trace({ req: request }, 'incoming request');
+  }
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    const fields = { res: reply, responseTime: Math.round(reply.elapsedTime) };
+    if (error) reply.log.warn({ ...fields, err: error }, 'request errored');
+    else reply.log.debug(fields, 'request completed');
+  }
+  override routeNotFound(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.debug({ url: request.url }, 'route not found');
+  }
+}
+
+/** The API server with every route registered, not yet listening (tests use inject()). */
+export function buildHttpServer(opts: HttpServerOptions): HttpServer {
+  const now = opts.now ?? Date.now;
+  const app = Fastify({
+    // Upcast so the instance has fastify's plain logger type, not pino's generic one.
+    loggerInstance: opts.logger.child({ module: 'http' }) as FastifyBaseLogger,
+    logController: new QuietLogController(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Time to receive a whole request. Responses are not limited: live
+    // streams and exports legitimately run for hours.
+    requestTimeout: 30_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 72_000,
+  });
+  app.server.headersTimeout = 15_000; // slow-loris: headers must arrive within this
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
+  void app.register(healthRoutes, { version: opts.version, startedAt: now(), now });
+  void app.register(cameraRoutes, { cameras: opts.cameras });
+  return app;
+}
+
+/** Listens and returns the bound port (the real one when `port` is 0). */
+export async function listenHttp(app: HttpServer, port: number, host: string): Promise<number> {
+  await app.listen({ port, host });
+  return (app.server.address() as AddressInfo).port;
+}
