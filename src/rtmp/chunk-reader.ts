@@ -5,7 +5,7 @@ import {
   MESSAGE_HEADER_BYTES,
   readCsid,
 } from './chunk-header.js';
-import type { RawMessage } from './message-types.js';
+import { MessageType, type RawMessage } from './message-types.js';
 
 export interface ChunkReaderLimits {
   /** largest message length a header may declare */
@@ -242,5 +242,19 @@ export class ChunkReader {
     cs.pieces = [];
     cs.filled = 0;
     out.push({ csid: cs.csid, type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, body });
+    this.applyControl(cs.type, body);
+  }
+
+  /**
+   * Set Chunk Size and Abort change how the very next bytes are read, which may
+   * be in the same input buffer, so the chunk layer applies them itself (spec 5.4.1, 5.4.2).
+   */
+  private applyControl(type: number, body: Buffer): void {
+    if (type !== MessageType.SetChunkSize && type !== MessageType.Abort) return;
+    if (body.length < 4) throw new ProtocolError('CONTROL_TRUNCATED', `control message type ${type} has ${body.length} bytes, needs 4`);
+    const value = body.readUInt32BE(0);
+    if (type === MessageType.Abort) return this.abort(value);
+    if (value & 0x80000000) throw new ProtocolError('CHUNK_SIZE_INVALID', `Set Chunk Size has bit 31 set (0x${value.toString(16)})`);
+    this.setChunkSize(value);
   }
 }

@@ -5,7 +5,7 @@ import { ChunkReader, type ChunkReaderLimits } from './chunk-reader.js';
 import { ChunkWriter, type OutgoingMessage } from './chunk-writer.js';
 import { ServerHandshake } from './handshake.js';
 import { MessageType, type RawMessage } from './message-types.js';
-import { acknowledgement, readChunkSize, readU32Body } from './messages/control.js';
+import { acknowledgement, readU32Body } from './messages/control.js';
 import { readUserControl, UserControlEvent, userControl } from './messages/user-control.js';
 
 export interface ConnectionLimits {
@@ -148,12 +148,8 @@ export class RtmpConnection {
   /** Protocol control messages are handled here (spec 5.4, 7.1.7); the rest goes up. */
   private dispatch(msg: RawMessage): void {
     switch (msg.type) {
-      case MessageType.SetChunkSize:
-        this.reader.setChunkSize(readChunkSize(msg.body));
-        return;
+      case MessageType.SetChunkSize: // applied by the chunk reader as it read the message
       case MessageType.Abort:
-        this.reader.abort(readU32Body(msg.body, 'Abort'));
-        return;
       case MessageType.Acknowledgement:
         return;
       case MessageType.WindowAckSize: {

@@ -110,8 +110,7 @@ export class TestRtmpClient {
   }
 
   private onMessage(m: RawMessage): void {
-    if (m.type === MessageType.SetChunkSize) this.reader.setChunkSize(m.body.readUInt32BE(0));
-    else if (m.type === MessageType.CommandAmf0) {
+    if (m.type === MessageType.CommandAmf0) {
       const values = decodeAmf0(m.body);
       this.commands.push({ name: String(values[0]), values });
     }

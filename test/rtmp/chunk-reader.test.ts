@@ -131,6 +131,25 @@ test('Set Chunk Size changes the split mid-stream; abort drops a partial message
   assert.equal(next[0].body.toString('hex'), '0909');
 });
 
+test('a Set Chunk Size message applies to the bytes right after it, in the same read', () => {
+  const w = new ChunkWriter();
+  const setSize = Buffer.concat(w.write({ csid: 2, type: 1, streamId: 0, timestamp: 0, body: hex('00001000') }));
+  w.chunkSize = 4096;
+  const big = Buffer.alloc(3000, 4);
+  const wire = Buffer.concat([setSize, ...w.write({ csid: 6, type: 9, streamId: 1, timestamp: 0, body: big })]);
+  const r = new ChunkReader();
+  const msgs = r.push(wire);
+  assert.deepEqual(msgs.map((m) => m.type), [1, 9]);
+  assert.ok(msgs[1].body.equals(big));
+  assert.equal(r.chunkSize, 4096);
+  // Abort, likewise: the partial message on csid 6 is dropped before the next bytes are read
+  const partial = Buffer.concat(w.write({ csid: 6, type: 9, streamId: 1, timestamp: 0, body: Buffer.alloc(5000) })).subarray(0, 4096 + 12);
+  const abort = Buffer.concat(w.write({ csid: 2, type: 2, streamId: 0, timestamp: 0, body: hex('00000006') }));
+  const again = Buffer.concat(w.write({ csid: 6, type: 9, streamId: 1, timestamp: 0, body: hex('77') }));
+  assert.deepEqual(r.push(Buffer.concat([partial, abort, again])).map((m) => m.body.toString('hex')), ['00000006', '77']);
+  assert.throws(() => new ChunkReader().push(Buffer.concat(new ChunkWriter().write({ csid: 2, type: 1, streamId: 0, timestamp: 0, body: hex('80000000') }))), /bit 31/);
+});
+
 test('interleaved chunk streams reassemble independently', () => {
   const w = new ChunkWriter();
   const v = Buffer.alloc(300, 9);

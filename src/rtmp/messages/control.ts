@@ -28,10 +28,3 @@ export function readU32Body(body: Buffer, what: string): number {
   if (body.length < 4) throw new ProtocolError('CONTROL_TRUNCATED', `${what} message has ${body.length} bytes, needs 4`);
   return body.readUInt32BE(0);
 }
-
-/** Set Chunk Size (spec 5.4.1): bit 31 must be zero. */
-export function readChunkSize(body: Buffer): number {
-  const value = readU32Body(body, 'Set Chunk Size');
-  if (value & 0x80000000) throw new ProtocolError('CHUNK_SIZE_INVALID', `Set Chunk Size has bit 31 set (0x${value.toString(16)})`);
-  return value;
-}
