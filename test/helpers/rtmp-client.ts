@@ -50,10 +50,16 @@ export class TestRtmpClient {
   }
 
   /** connect, createStream, publish; resolves with the publish onStatus code. */
-  async publish(name: string, app = 'live'): Promise<string> {
+  async publish(name: string, opts: { app?: string; fcPublish?: boolean } = {}): Promise<string> {
+    const app = opts.app ?? 'live';
     this.command(0, 'connect', 1, { app, type: 'nonprivate', flashVer: 'FMLE/3.0 (test)', tcUrl: `rtmp://127.0.0.1/${app}` });
     await this.waitCommand('_result');
     this.setChunkSize(4096);
+    if (opts.fcPublish) {
+      // as ffmpeg's rtmpproto does before createStream
+      this.command(0, 'releaseStream', 4, null, name);
+      this.command(0, 'FCPublish', 5, null, name);
+    }
     this.command(0, 'createStream', 2, null);
     await this.waitCommand('_result', 2);
     this.command(1, 'publish', 3, null, name, 'live');
