@@ -1,3 +1,4 @@
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,12 +53,12 @@ describe('the real process', () => {
 });
 
 describe('startApp in process', () => {
-  test('reports bound ports, serves, and stop() closes http and the db (idempotent)', async () => {
+  test('reports bound ports, serves, and stop() closes rtmp, http and the db (idempotent)', async () => {
     const { file } = configFile('inproc');
     const config = loadConfig({ argv: ['--config', file], env: {}, cwd: dir });
     const app = await startApp(config, createLogger('silent', { pretty: false }));
     assert.ok(app.httpPort > 0);
-    assert.equal(app.rtmpPort, null);
+    assert.ok(app.rtmpPort > 0 && app.rtmpPort !== app.httpPort);
     const cameras = (await (await fetch(`http://127.0.0.1:${app.httpPort}/api/cameras`)).json()) as { id: string; live: boolean }[];
     assert.deepEqual(
       cameras.map((c) => [c.id, c.live]),
@@ -69,6 +70,10 @@ describe('startApp in process', () => {
     await Promise.all([app.stop(), app.stop()]);
     assert.equal(app.storage.db.open, false);
     await assert.rejects(fetch(`http://127.0.0.1:${app.httpPort}/api/health`));
+    await assert.rejects(
+      new Promise((resolve, reject) => net.connect(app.rtmpPort, '127.0.0.1').on('connect', resolve).on('error', reject)),
+      /ECONNREFUSED/,
+    );
   });
 
   test('a port already in use fails start-up with EADDRINUSE', async () => {
