@@ -23,6 +23,12 @@ export class TestRtmpClient {
   private hs: ClientHandshake;
   private hsDone = false;
   readonly commands: ReceivedCommand[] = [];
+  /** protocol control and user control messages the server sent */
+  readonly controls: RawMessage[] = [];
+  /** bytes written after the handshake */
+  bytesSent = 0;
+  /** send commands as AMF3 command messages (type 17), as some encoders do */
+  amf3 = false;
   private waiters: (() => void)[] = [];
   closed = false;
 
@@ -75,7 +81,9 @@ export class TestRtmpClient {
   }
 
   command(streamId: number, ...values: unknown[]): void {
-    this.send({ csid: 3, type: MessageType.CommandAmf0, streamId, timestamp: 0, body: encodeAmf0(...values) });
+    // an AMF3 command message is a 0x00 format byte, then AMF0 values
+    const body = this.amf3 ? Buffer.concat([Buffer.from([0]), encodeAmf0(...values)]) : encodeAmf0(...values);
+    this.send({ csid: 3, type: this.amf3 ? MessageType.CommandAmf3 : MessageType.CommandAmf0, streamId, timestamp: 0, body });
   }
 
   video(timestamp: number, body: Buffer): void {
@@ -87,7 +95,10 @@ export class TestRtmpClient {
   }
 
   send(msg: OutgoingMessage): void {
-    for (const b of this.writer.write(msg)) this.socket.write(b);
+    for (const b of this.writer.write(msg)) {
+      this.bytesSent += b.length;
+      this.socket.write(b);
+    }
   }
 
   async waitCommand(name: string, minCount = 1): Promise<ReceivedCommand> {
@@ -119,7 +130,7 @@ export class TestRtmpClient {
     if (m.type === MessageType.CommandAmf0) {
       const values = decodeAmf0(m.body);
       this.commands.push({ name: String(values[0]), values });
-    }
+    } else if (m.type <= MessageType.SetPeerBandwidth) this.controls.push(m);
   }
 
   private wake(): void {
