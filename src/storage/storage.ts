@@ -4,11 +4,13 @@ import type { Logger } from '../log/logger.js';
 import { openDatabase, type Db } from './db.js';
 import { migrate } from './migrate.js';
 import { PublishSessions } from './publish-sessions.js';
+import { Segments } from './segments.js';
 
 export interface Storage {
   db: Db;
   file: string;
   publishSessions: PublishSessions;
+  segments: Segments;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function startStorage(dataDir: string, logger: Logger, now: () => number 
       db,
       file,
       publishSessions,
+      segments: new Segments(db),
       async stop() {
         if (db.open) db.close();
       },
