@@ -50,6 +50,14 @@ const camera = z
   })
   .transform((c) => ({ ...c, name: c.name ?? c.id }));
 
+const recording = z.strictObject({
+  fsyncIntervalMs: z.int().min(0).max(60_000), // 0: only when a segment closes
+  indexIntervalMs: z.int().min(1000).max(60_000),
+  maxQueuedBytes: z.int().min(1 << 20).max(1 << 30),
+  maxGapMs: z.int().min(1000).max(600_000),
+  maxDriftMs: z.int().min(500).max(600_000),
+});
+
 const apiToken = z.strictObject({
   name: z.string().min(1),
   token: z.string().min(16),
@@ -61,6 +69,7 @@ export const configSchema = z
     dataDir: z.string().min(1),
     rtmp: z.strictObject({ port, host, limits: rtmpLimits }),
     http: z.strictObject({ port, host }),
+    recording,
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     }),
@@ -100,3 +109,4 @@ export type Config = z.output<typeof configSchema>;
 export type CameraConfig = Config['cameras'][number];
 export type RtmpLimits = Config['rtmp']['limits'];
 export type LogLevel = Config['log']['level'];
+export type RecordingConfig = Config['recording'];

@@ -2,7 +2,10 @@ import type { CodecConfig, MediaFrame, StreamMetadata } from '../media/frame.js'
 import type { ConsumerKind, StreamConsumer } from './stream-consumer.js';
 
 export type QueueItem =
-  | { type: 'frame'; frame: MediaFrame }
+  /** `at`: when the hub delivered the frame (ms), the arrival time the recorder needs */
+  | { type: 'frame'; frame: MediaFrame; at: number }
+  /** a periodic marker from the owner (flush, sync), kept in order with the frames */
+  | { type: 'tick'; at: number }
   | { type: 'config'; config: CodecConfig }
   | { type: 'metadata'; metadata: StreamMetadata }
   | { type: 'start' }
@@ -18,6 +21,7 @@ export interface QueuedConsumerOptions {
   onDrop?: (frames: number) => void;
   /** a sink failure; the item is lost, the queue goes on */
   onError?: (err: unknown) => void;
+  now?: () => number;
 }
 
 /**
@@ -32,6 +36,7 @@ export class QueuedConsumer implements StreamConsumer {
   private queue: QueueItem[] = [];
   private queuedBytes = 0;
   private draining = false;
+  private readonly now: () => number;
   private skipToKeyframe = false;
   dropped = 0;
 
@@ -40,6 +45,18 @@ export class QueuedConsumer implements StreamConsumer {
     private readonly opts: QueuedConsumerOptions,
   ) {
     this.kind = opts.kind;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Queues a tick marker (not a frame: never dropped, but skipped while one is already waiting). */
+  tick(): void {
+    if (this.queue.some((i) => i.type === 'tick')) return;
+    this.enqueue({ type: 'tick', at: this.now() });
+  }
+
+  /** Resolves when everything queued so far has been handled. */
+  async idle(): Promise<void> {
+    while (this.draining) await new Promise((r) => setTimeout(r, 5));
   }
 
   get pendingBytes(): number {
@@ -75,7 +92,7 @@ export class QueuedConsumer implements StreamConsumer {
       }
     }
     this.queuedBytes += frame.payload.length;
-    this.enqueue({ type: 'frame', frame });
+    this.enqueue({ type: 'frame', frame, at: this.now() });
   }
 
   private enqueue(item: QueueItem): void {

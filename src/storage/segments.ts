@@ -60,6 +60,7 @@ export class Segments {
   private readonly update: Statement;
   private readonly finish: Statement;
   private readonly missing: Statement;
+  private readonly delete_: Statement;
   private readonly range: Statement;
   private readonly spans: Statement;
   private readonly open_: Statement;
@@ -79,6 +80,7 @@ export class Segments {
          end_reason = @reason, state = 'closed' WHERE id = @id`,
     );
     this.missing = db.prepare("UPDATE segments SET state = 'missing' WHERE id = ?");
+    this.delete_ = db.prepare('DELETE FROM segments WHERE id = ?');
     // start_ms bounds keep this an index range scan whatever the history length
     const overlapping = `FROM segments WHERE camera_id = @cameraId AND start_ms >= @lowest AND start_ms < @to AND end_ms > @from AND state != 'missing'`;
     this.range = db.prepare(`SELECT ${COLUMNS} ${overlapping} ORDER BY start_ms`);
@@ -107,6 +109,10 @@ export class Segments {
 
   markMissing(id: number): void {
     this.missing.run(id);
+  }
+
+  remove(id: number): void {
+    this.delete_.run(id);
   }
 
   listOpen(): SegmentRow[] {
