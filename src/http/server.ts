@@ -5,12 +5,16 @@ import type { Logger } from '../log/logger.js';
 import { handleError, handleNotFound } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes } from './routes/health.js';
+import { recordingRoutes } from './routes/recordings.js';
+import type { Segments } from '../storage/segments.js';
 
 export interface HttpServerOptions {
   logger: Logger;
   cameras: CameraStatusSource;
   version: string;
   now?: () => number;
+  /** Recorded segments to browse and serve; the routes exist only when given. */
+  recordings?: { segments: Segments; dataDir: string; cameraIds: () => string[] };
 }
 
 export type HttpServer = FastifyInstance;
@@ -61,6 +65,7 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
 
   void app.register(healthRoutes, { version: opts.version, startedAt: now(), now });
   void app.register(cameraRoutes, { cameras: opts.cameras });
+  if (opts.recordings) void app.register(recordingRoutes, { ...opts.recordings, now });
   return app;
 }
 
