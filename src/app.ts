@@ -5,8 +5,10 @@ import type { CameraStatusSource } from './hub/camera-status.js';
 import type { Logger } from './log/logger.js';
 import { buildHttpServer, listenHttp } from './http/server.js';
 import { startStorage, type Storage } from './storage/storage.js';
-import { startIngest } from './ingest/start-ingest.js';
+import { createHub, startIngest } from './ingest/start-ingest.js';
 import type { StreamHub } from './hub/stream-hub.js';
+import { recoverRecordings } from './recording/recovery.js';
+import { startRecording } from './recording/start-recording.js';
 
 export interface App {
   /** Bound ports: the real ones when the config asked for 0. */
@@ -47,19 +49,40 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const storage = startStorage(config.dataDir, logger.child({ module: 'storage' }));
     started.push({ name: 'storage', stop: storage.stop });
 
-    // 2. Hub + RTMP ingest. Later modules (recorder, motion, live) attach to the hub here, before HTTP.
+    // 2. Recordings a crash left open are finalised before anything new is written.
+    await recoverRecordings({ dataDir: config.dataDir, segments: storage.segments, log: logger.child({ module: 'recovery' }) });
+
+    // 3. The hub, and the consumers that attach to it before any publisher can connect.
+    const hub = createHub(config, logger.child({ module: 'hub' }));
+    const recording = startRecording({
+      cameras: config.cameras,
+      recording: config.recording,
+      hub,
+      segments: storage.segments,
+      dataDir: config.dataDir,
+      log: logger.child({ module: 'recording' }),
+    });
+    started.push({ name: 'recording', stop: recording.stop });
+
+    // 4. RTMP ingest: publishers' frames flow into the hub from here on.
     const ingest = await startIngest({
       rtmp: config.rtmp,
       cameras: config.cameras,
+      hub,
       publishLog: storage.publishSessions,
       log: logger.child({ module: 'rtmp' }),
     });
     started.push({ name: 'rtmp', stop: ingest.stop });
-    const cameras: CameraStatusSource = ingest.hub;
+    const cameras: CameraStatusSource = hub;
     const rtmpPort = ingest.port;
 
-    // 3. HTTP API (last, so it never serves from half-started modules).
-    const http = buildHttpServer({ logger, cameras, version: packageVersion() });
+    // 5. HTTP API (last, so it never serves from half-started modules).
+    const http = buildHttpServer({
+      logger,
+      cameras,
+      version: packageVersion(),
+      recordings: { segments: storage.segments, dataDir: config.dataDir, cameraIds: () => config.cameras.map((c) => c.id) },
+    });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);
 
@@ -69,7 +92,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       httpPort,
       rtmpPort,
       storage,
-      hub: ingest.hub,
+      hub,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

@@ -5,20 +5,24 @@ import { RtmpServer } from '../rtmp/server.js';
 import { Ingest, type PublishLog } from './ingest.js';
 
 export interface StartedIngest {
-  hub: StreamHub;
   port: number;
   stop(): Promise<void>;
 }
 
-/** The hub plus the RTMP server that feeds it, configured from `rtmp` and `cameras`. */
+/** One live stream per configured camera. */
+export function createHub(config: Pick<Config, 'cameras' | 'rtmp'>, log: Logger): StreamHub {
+  return new StreamHub({ cameras: config.cameras, staleTakeoverMs: config.rtmp.limits.staleTakeoverMs, log });
+}
+
+/** The RTMP server that feeds the hub, configured from `rtmp` and `cameras`. */
 export async function startIngest(opts: {
   rtmp: Config['rtmp'];
   cameras: CameraConfig[];
+  hub: StreamHub;
   publishLog?: PublishLog;
   log: Logger;
 }): Promise<StartedIngest> {
-  const { rtmp, cameras, log } = opts;
-  const hub = new StreamHub({ cameras, staleTakeoverMs: rtmp.limits.staleTakeoverMs, log });
+  const { rtmp, cameras, hub, log } = opts;
   const ingest = new Ingest({ cameras, hub, log, publishLog: opts.publishLog });
   const server = new RtmpServer({
     host: rtmp.host,
@@ -41,7 +45,6 @@ export async function startIngest(opts: {
   });
   const port = await server.listen();
   return {
-    hub,
     port,
     stop: async () => {
       hub.closeAll('server shutting down');

@@ -1,0 +1,221 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { QueuedConsumer, type QueueItem } from '../hub/queued-consumer.js';
+import type { CodecConfig, MediaFrame } from '../media/frame.js';
+import type { SegmentFormat, Segments } from '../storage/segments.js';
+import { FlvSegmentWriter } from './formats/flv-segment.js';
+import { Mp4SegmentWriter } from './formats/mp4-segment.js';
+import type { SegmentTracks, SegmentWriter, WriterOutput } from './formats/segment-writer.js';
+import { encodeKeyframes, type KeyframeEntry } from './keyframe-index.js';
+import { segmentPath } from './segment-path.js';
+import { SegmentFile } from './segment-file.js';
+import { Segmenter, type SegmenterEvent, type SegmenterOptions } from './segmenter.js';
+
+export interface RecorderOptions {
+  cameraId: string;
+  format: SegmentFormat;
+  segmenter: SegmenterOptions;
+  dataDir: string;
+  segments: Segments;
+  log: Logger;
+  /** 0: sync only when a segment closes */
+  fsyncIntervalMs: number;
+  /** how often the open segment's row is brought up to date */
+  indexIntervalMs: number;
+  /** frames allowed to wait for the disk before the recorder skips to the next keyframe */
+  maxQueuedBytes: number;
+  now?: () => number;
+}
+
+interface OpenSegment {
+  id: number;
+  file: SegmentFile;
+  writer: SegmentWriter;
+  tracks: SegmentTracks;
+  startMs: number;
+  startDts: number;
+  frames: number;
+  seek: KeyframeEntry[];
+  /** wall time just after the last frame written */
+  endMs: number;
+  syncedAt: number;
+  indexedAt: number;
+}
+
+/** Flush to the OS before this much is queued in memory, whatever the timer says. */
+const FLUSH_BYTES = 1 << 20;
+
+/**
+ * Records one camera: attached to the hub through a bounded queue, it cuts the
+ * stream into segment files (segmenter.ts), writes them (segment-file.ts) and
+ * keeps their rows in the index current. All file work for a camera happens
+ * in its queue, in order.
+ */
+export class Recorder {
+  readonly consumer: QueuedConsumer;
+  private readonly segmenter: Segmenter;
+  private tracks: SegmentTracks = { video: null, audio: null };
+  private seg: OpenSegment | null = null;
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log.child({ camera: opts.cameraId });
+    this.segmenter = new Segmenter(opts.segmenter);
+    this.consumer = new QueuedConsumer((item) => this.handle(item), {
+      kind: 'recorder',
+      maxQueuedBytes: opts.maxQueuedBytes,
+      now: this.now,
+      onDrop: (n) => this.log.warn({ frames: n }, 'recorder fell behind the disk: frames dropped up to the next keyframe'),
+      onError: (err) => this.log.error({ err }, 'recorder error'),
+    });
+  }
+
+  /** Finish the open segment (shutdown); waits for the queue to drain first. */
+  async stop(): Promise<void> {
+    await this.consumer.idle();
+    await this.apply(this.segmenter.finish('shutdown'));
+  }
+
+  private async handle(item: QueueItem): Promise<void> {
+    switch (item.type) {
+      case 'frame':
+        return this.apply(this.segmenter.push(item.frame, item.at));
+      case 'config':
+        return this.onConfig(item.config);
+      case 'end':
+        return this.apply(this.segmenter.finish('publish-ended'));
+      case 'tick':
+        return this.onTick(item.at);
+      default:
+    }
+  }
+
+  private async onConfig(config: CodecConfig): Promise<void> {
+    const current = this.tracks[config.track];
+    this.tracks = { ...this.tracks, [config.track]: config };
+    // a segment file holds one configuration: a new SPS or a late audio track starts a new file
+    if (this.seg && !sameConfig(current, config)) await this.apply(this.segmenter.cutAtNextKeyframe('config-change'));
+  }
+
+  private async apply(events: SegmenterEvent[]): Promise<void> {
+    for (const ev of events) {
+      if (ev.type === 'open') await this.openSegment(ev.startMs, ev.startDts);
+      else if (ev.type === 'frame') await this.write(ev.frame, ev.wallMs);
+      else await this.closeSegment(ev.endMs, ev.reason);
+    }
+  }
+
+  private async openSegment(startMs: number, startDts: number): Promise<void> {
+    const { cameraId, format, dataDir } = this.opts;
+    try {
+      const { rel, file } = await createSegmentFile(dataDir, cameraId, startMs, format);
+      const tracks = this.tracks;
+      const writer: SegmentWriter = format === 'mp4' ? new Mp4SegmentWriter(tracks) : new FlvSegmentWriter(tracks);
+      file.append(writer.begin());
+      const v = tracks.video?.track === 'video' ? tracks.video.info : null;
+      const id = this.opts.segments.open({
+        cameraId,
+        startMs,
+        format,
+        path: rel,
+        videoCodec: v?.codecString ?? null,
+        audioCodec: tracks.audio?.info.codecString ?? null,
+        width: v?.width ?? null,
+        height: v?.height ?? null,
+      });
+      const now = this.now();
+      this.seg = { id, file, writer, tracks, startMs, startDts, frames: 0, seek: [], endMs: startMs, syncedAt: now, indexedAt: now };
+      this.log.debug({ segment: id, path: rel }, 'segment opened');
+    } catch (err) {
+      this.log.error({ err }, 'could not open a segment file; retrying at the next keyframe');
+      this.seg = null;
+      await this.apply(this.segmenter.cutAtNextKeyframe('write-error'));
+    }
+  }
+
+  private async write(frame: MediaFrame, wallMs: number): Promise<void> {
+    const seg = this.seg;
+    if (!seg) return;
+    const relMs = Math.max(0, frame.dts - seg.startDts);
+    this.take(seg, seg.writer.frame(frame, relMs));
+    seg.frames++;
+    seg.endMs = Math.max(seg.endMs, wallMs);
+    if (seg.file.pendingBytes >= FLUSH_BYTES) await this.guard(seg, () => seg.file.flush());
+  }
+
+  private take(seg: OpenSegment, out: WriterOutput): void {
+    seg.file.append(out.parts);
+    for (const p of out.seekPoints) seg.seek.push({ timeMs: seg.startMs + p.relMs, offset: p.offset });
+  }
+
+  private async closeSegment(endMs: number, reason: string): Promise<void> {
+    const seg = this.seg;
+    if (!seg) return;
+    this.seg = null;
+    this.take(seg, seg.writer.end());
+    let bytes = seg.file.size;
+    try {
+      await seg.file.close();
+    } catch (err) {
+      this.log.error({ err, segment: seg.id }, 'segment close failed');
+      reason = 'write-error';
+      bytes = seg.file.written;
+      await seg.file.abandon();
+    }
+    this.opts.segments.close(seg.id, { endMs: Math.max(endMs, seg.startMs), bytes, frames: seg.frames, keyframes: this.keyframes(seg), reason });
+    this.log.debug({ segment: seg.id, reason, bytes }, 'segment closed');
+  }
+
+  /** At least once a second: frames to the OS; sync and index on their own intervals. */
+  private async onTick(now: number): Promise<void> {
+    const seg = this.seg;
+    if (!seg) return;
+    await this.guard(seg, async () => {
+      await seg.file.flush();
+      if (this.opts.fsyncIntervalMs > 0 && now - seg.syncedAt >= this.opts.fsyncIntervalMs) {
+        await seg.file.sync();
+        seg.syncedAt = now;
+      }
+    });
+    if (this.seg === seg && now - seg.indexedAt >= this.opts.indexIntervalMs) {
+      seg.indexedAt = now;
+      this.opts.segments.progress([{ id: seg.id, endMs: seg.endMs, bytes: seg.file.written, frames: seg.frames, keyframes: this.keyframes(seg) }]);
+    }
+  }
+
+  /** A failed write ends the segment with what reached the disk; the next keyframe tries a new file. */
+  private async guard(seg: OpenSegment, io: () => Promise<void>): Promise<void> {
+    try {
+      await io();
+    } catch (err) {
+      this.log.error({ err, segment: seg.id }, 'write to segment failed; closing it');
+      await seg.file.abandon();
+      if (this.seg === seg) this.seg = null;
+      const written = seg.file.written;
+      this.opts.segments.close(seg.id, { endMs: seg.endMs, bytes: written, frames: seg.frames, keyframes: this.keyframes(seg, written), reason: 'write-error' });
+      this.segmenter.cutAtNextKeyframe('write-error');
+    }
+  }
+
+  private keyframes(seg: OpenSegment, below = Infinity): Buffer {
+    return encodeKeyframes(seg.startMs, seg.seek.filter((k) => k.offset < below));
+  }
+}
+
+async function createSegmentFile(dataDir: string, cameraId: string, startMs: number, format: SegmentFormat): Promise<{ rel: string; file: SegmentFile }> {
+  // two segments of one camera can start in the same ms (a reconnect): add a suffix rather than overwrite
+  for (let n = 0; ; n++) {
+    const rel = segmentPath(cameraId, startMs, format, n);
+    try {
+      return { rel, file: await SegmentFile.create(join(dataDir, rel)) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 9) throw err;
+    }
+  }
+}
+
+function sameConfig(a: CodecConfig | null, b: CodecConfig): boolean {
+  return a !== null && a.codec === b.codec && a.record.equals(b.record);
+}
