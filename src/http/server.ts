@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { handleError, handleNotFound } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes } from './routes/health.js';
+import { exportRoutes } from './routes/export.js';
 import { recordingRoutes } from './routes/recordings.js';
 import type { Segments } from '../storage/segments.js';
 
@@ -65,7 +66,10 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
 
   void app.register(healthRoutes, { version: opts.version, startedAt: now(), now });
   void app.register(cameraRoutes, { cameras: opts.cameras });
-  if (opts.recordings) void app.register(recordingRoutes, { ...opts.recordings, now });
+  if (opts.recordings) {
+    void app.register(recordingRoutes, { ...opts.recordings, now });
+    void app.register(exportRoutes, { ...opts.recordings, now });
+  }
   return app;
 }
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { flvTags } from '../media/flv-file.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
-import { decodeErrors, probe } from '../helpers/ffprobe.js';
+import { exportMp4 } from '../../src/export/export-mp4.js';
+import { decodeErrors, probe, videoPacketTimes } from '../helpers/ffprobe.js';
 import { ffmpegPublish, waitFor } from '../helpers/media-tools.js';
 import { TestRtmpClient } from '../helpers/rtmp-client.js';
 
@@ -72,6 +73,50 @@ for (const format of ['flv', 'mp4'] as const) {
     assert.ok(Math.abs(total - seconds) <= 0.04 * segs.length + 0.05, `segments add up to ${total} s for ${seconds} s published`);
   });
 }
+
+for (const format of ['flv', 'mp4'] as const) {
+  test(`${format}: an export across three segments has the requested length within one GOP and decodes cleanly`, async () => {
+    const segs = await segments(`${format}cam`);
+    assert.ok(segs.length >= 3);
+    const from = segs[0].startMs + 1500;
+    const to = segs[2].startMs + 1500;
+    const url = `${base()}/api/cameras/${format}cam/export.mp4?from=${new Date(from).toISOString()}&to=${to}`;
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'video/mp4');
+    const file = join(tmp, `export-${format}.mp4`);
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    assert.equal(await decodeErrors(file), '');
+    const p = await probe(file);
+    const want = (to - from) / 1000;
+    // it starts at the keyframe at or before `from` (1 s GOP): up to one GOP longer
+    assert.ok(p.durationSec >= want - 0.1 && p.durationSec <= want + 1.05, `export lasts ${p.durationSec} s for ${want} s asked`);
+    assert.ok(p.streams.some((x) => x.codec_type === 'audio' && x.codec_name === 'aac'), 'audio included');
+    const times = await videoPacketTimes(file);
+    assert.ok(times.every((t, i) => i === 0 || t > times[i - 1] - 0.2), 'continuous timestamps');
+    assert.ok(times[times.length - 1] - times[0] < want + 1.05);
+  });
+}
+
+test('an export across an FLV and an fMP4 segment (format boundary, with a gap) is one continuous MP4', async () => {
+  const [flv] = await segments('flvcam');
+  const mp4 = (await segments('mp4cam'))[1];
+  const rows = [flv, mp4].map((s) => t.app.storage.segments.get(s.id)!);
+  const chunks: Buffer[] = [];
+  for await (const parts of exportMp4({ rows, dataDir: t.dataDir, fromMs: rows[0].startMs, toMs: rows[1].endMs })) chunks.push(...parts);
+  const file = join(tmp, 'export-mixed.mp4');
+  writeFileSync(file, Buffer.concat(chunks));
+  assert.equal(await decodeErrors(file), '');
+  const p = await probe(file);
+  const want = (rows[0].endMs - rows[0].startMs + rows[1].endMs - rows[1].startMs) / 1000;
+  assert.ok(Math.abs(p.durationSec - want) < 0.15, `mixed export lasts ${p.durationSec} s, segments ${want} s`);
+});
+
+test('export of a range with no recordings is a 404 with the error shape', async () => {
+  const res = await fetch(`${base()}/api/cameras/flvcam/export.mp4?from=2020-01-01T00:00:00Z&to=2020-01-01T01:00:00Z`);
+  assert.equal(res.status, 404);
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NO_RECORDINGS');
+});
 
 /** An ffmpeg-made FLV whose tag bodies are replayed as RTMP messages by our scripted publisher. */
 function makeClip(seconds: number): { type: number; timestamp: number; body: Buffer }[] {

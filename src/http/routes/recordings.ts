@@ -36,17 +36,20 @@ export interface SegmentJson {
 
 const CONTENT_TYPES: Record<SegmentRow['format'], string> = { flv: 'video/x-flv', mp4: 'video/mp4' };
 
+/** The `:id` of a configured camera, or a 404 CAMERA_NOT_FOUND. */
+export function requireCamera(request: FastifyRequest, cameraIds: string[]): string {
+  const id = (request.params as { id: string }).id;
+  if (!CAMERA_ID_PATTERN.test(id) || !cameraIds.includes(id)) {
+    throw new HttpError(404, 'CAMERA_NOT_FOUND', `no camera ${JSON.stringify(id.slice(0, 64))}`);
+  }
+  return id;
+}
+
 /** Recorded segments: listing, merged timeline, and the files themselves. */
 export async function recordingRoutes(app: FastifyInstance, opts: RecordingsOptions): Promise<void> {
   const root = resolve(opts.dataDir);
 
-  const camera = (request: FastifyRequest): string => {
-    const id = (request.params as { id: string }).id;
-    if (!CAMERA_ID_PATTERN.test(id) || !opts.cameraIds().includes(id)) {
-      throw new HttpError(404, 'CAMERA_NOT_FOUND', `no camera ${JSON.stringify(id.slice(0, 64))}`);
-    }
-    return id;
-  };
+  const camera = (request: FastifyRequest): string => requireCamera(request, opts.cameraIds());
 
   app.get('/api/cameras/:id/segments', async (request) => {
     const cameraId = camera(request);
