@@ -22,6 +22,8 @@ CREATE TABLE segments (
 ) STRICT;
 
 -- Range queries per camera: WHERE camera_id = ? AND start_ms < :to AND start_ms >= :from - max segment length.
-CREATE INDEX segments_camera_start ON segments (camera_id, start_ms);
+-- Covering (every column a listing returns), so a month of one camera's rows is one
+-- sequential index scan rather than 43,200 lookups into a table shared by all cameras.
+CREATE INDEX segments_camera_start ON segments (camera_id, start_ms, end_ms, bytes, state, format, end_reason, video_codec, audio_codec, width, height);
 -- Start-up recovery looks for rows left open.
 CREATE INDEX segments_open ON segments (state) WHERE state = 'open';

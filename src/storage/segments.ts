@@ -51,6 +51,9 @@ export interface Span {
  */
 export const MAX_SEGMENT_MS = 2 * 60 * 60 * 1000;
 
+/** What a listing returns: the covering index's columns (no path, no keyframe index). */
+export type SegmentListRow = Omit<SegmentRow, 'path' | 'keyframes'>;
+
 const COLUMNS = `id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, bytes, format, path,
   video_codec AS videoCodec, audio_codec AS audioCodec, width, height, state, end_reason AS endReason, frames, keyframes`;
 
@@ -63,6 +66,7 @@ export class Segments {
   private readonly delete_: Statement;
   private readonly range: Statement;
   private readonly spans: Statement;
+  private readonly brief: Statement;
   private readonly open_: Statement;
   private readonly byId: Statement;
   private readonly byPath: Statement;
@@ -84,6 +88,9 @@ export class Segments {
     // start_ms bounds keep this an index range scan whatever the history length
     const overlapping = `FROM segments WHERE camera_id = @cameraId AND start_ms >= @lowest AND start_ms < @to AND end_ms > @from AND state != 'missing'`;
     this.range = db.prepare(`SELECT ${COLUMNS} ${overlapping} ORDER BY start_ms`);
+    this.brief = db
+      .prepare(`SELECT id, start_ms, end_ms, bytes, state, format, end_reason, video_codec, audio_codec, width, height ${overlapping} ORDER BY start_ms`)
+      .raw(true);
     this.spans = db.prepare(`SELECT start_ms AS startMs, end_ms AS endMs ${overlapping} ORDER BY start_ms`).raw(true);
     this.open_ = db.prepare(`SELECT ${COLUMNS} FROM segments WHERE state = 'open' ORDER BY id`);
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM segments WHERE id = ?`);
@@ -130,6 +137,34 @@ export class Segments {
   /** Segments overlapping [fromMs, toMs), oldest first. */
   list(cameraId: string, fromMs: number, toMs: number): SegmentRow[] {
     return this.range.all({ cameraId, from: fromMs, to: toMs, lowest: fromMs - MAX_SEGMENT_MS }) as SegmentRow[];
+  }
+
+  /**
+   * The listing columns of segments overlapping [fromMs, toMs), oldest first:
+   * read from the covering index as arrays (a month is 43,200 rows per camera).
+   */
+  listBrief(cameraId: string, fromMs: number, toMs: number): SegmentListRow[] {
+    const rows = this.brief.all({ cameraId, from: fromMs, to: toMs, lowest: fromMs - MAX_SEGMENT_MS }) as unknown[][];
+    const out: SegmentListRow[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      out[i] = {
+        id: r[0] as number,
+        cameraId,
+        startMs: r[1] as number,
+        endMs: r[2] as number,
+        bytes: r[3] as number,
+        state: r[4] as SegmentRow['state'],
+        format: r[5] as SegmentFormat,
+        endReason: r[6] as string | null,
+        videoCodec: r[7] as string | null,
+        audioCodec: r[8] as string | null,
+        width: r[9] as number | null,
+        height: r[10] as number | null,
+        frames: 0,
+      };
+    }
+    return out;
   }
 
   /** Recorded coverage in [fromMs, toMs), merged across boundaries closer than mergeGapMs. */

@@ -1,7 +1,7 @@
 import { relative, resolve, isAbsolute, sep } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CAMERA_ID_PATTERN } from '../../config/schema.js';
-import type { SegmentRow, Segments } from '../../storage/segments.js';
+import type { SegmentListRow, SegmentRow, Segments } from '../../storage/segments.js';
 import { HttpError } from '../errors.js';
 import { serveFile } from '../range.js';
 import { isoUtc, rangeQuery } from '../time-query.js';
@@ -54,7 +54,7 @@ export async function recordingRoutes(app: FastifyInstance, opts: RecordingsOpti
   app.get('/api/cameras/:id/segments', async (request) => {
     const cameraId = camera(request);
     const { fromMs, toMs } = rangeQuery(request.query, opts.now());
-    return opts.segments.list(cameraId, fromMs, toMs).map(toJson);
+    return opts.segments.listBrief(cameraId, fromMs, toMs).map(toJson);
   });
 
   app.get('/api/cameras/:id/timeline', async (request) => {
@@ -120,7 +120,7 @@ function missing(id: number): HttpError {
   return new HttpError(404, 'SEGMENT_MISSING', `the file of segment ${id} is no longer on disk`);
 }
 
-function toJson(r: SegmentRow): SegmentJson {
+function toJson(r: SegmentListRow): SegmentJson {
   return {
     id: r.id,
     cameraId: r.cameraId,

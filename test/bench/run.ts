@@ -1,0 +1,14 @@
+/**
+ * `npm run bench`: benchmarks that print tables and compare side by side in
+ * the same run. Pick some with arguments: `npm run bench -- listing export`.
+ */
+import { cpus } from 'node:os';
+import { listingBench } from './listing.bench.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  listing: listingBench,
+};
+
+const chosen = process.argv.slice(2).filter((a) => a in benches);
+console.log(`# lan-nvr benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
+for (const name of chosen.length ? chosen : Object.keys(benches)) await benches[name]();
