@@ -3,10 +3,14 @@
  * the same run. Pick some with arguments: `npm run bench -- listing export`.
  */
 import { cpus } from 'node:os';
+import { exportBench } from './export.bench.js';
 import { listingBench } from './listing.bench.js';
+import { recorderBench } from './recorder.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   listing: listingBench,
+  export: exportBench,
+  recorder: recorderBench,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in benches);
