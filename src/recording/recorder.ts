@@ -46,6 +46,22 @@ interface OpenSegment {
 const FLUSH_BYTES = 1 << 20;
 
 /**
+ * A new run's first segment waits this long for the audio track before its
+ * file is written: G.711 has no sequence header (its config appears with the
+ * first audio frame) and AAC's often trails the first keyframe. Without the
+ * wait the file would miss audio, or be cut a GOP later and lose the frames
+ * in between.
+ */
+const TRACK_WAIT_MS = 1000;
+
+/** A segment whose file is not written yet: its frames wait until the tracks are known. */
+interface StartingSegment {
+  startMs: number;
+  startDts: number;
+  pending: { frame: MediaFrame; wallMs: number }[];
+}
+
+/**
  * Records one camera: attached to the hub through a bounded queue, it cuts the
  * stream into segment files (segmenter.ts), writes them (segment-file.ts) and
  * keeps their rows in the index current. All file work for a camera happens
@@ -56,6 +72,9 @@ export class Recorder {
   private readonly segmenter: Segmenter;
   private tracks: SegmentTracks = { video: null, audio: null };
   private seg: OpenSegment | null = null;
+  private starting: StartingSegment | null = null;
+  /** this publish has had a segment written: its tracks are known, later segments need not wait */
+  private tracksSettled = false;
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -85,7 +104,10 @@ export class Recorder {
       case 'config':
         return this.onConfig(item.config);
       case 'end':
-        return this.apply(this.segmenter.finish('publish-ended'));
+        await this.apply(this.segmenter.finish('publish-ended'));
+        this.tracks = { video: null, audio: null };
+        this.tracksSettled = false;
+        return;
       case 'tick':
         return this.onTick(item.at);
       default:
@@ -95,16 +117,39 @@ export class Recorder {
   private async onConfig(config: CodecConfig): Promise<void> {
     const current = this.tracks[config.track];
     this.tracks = { ...this.tracks, [config.track]: config };
+    if (this.starting) {
+      if (config.track === 'audio') await this.startFile();
+      return;
+    }
     // a segment file holds one configuration: a new SPS or a late audio track starts a new file
     if (this.seg && !sameConfig(current, config)) await this.apply(this.segmenter.cutAtNextKeyframe('config-change'));
   }
 
   private async apply(events: SegmenterEvent[]): Promise<void> {
     for (const ev of events) {
-      if (ev.type === 'open') await this.openSegment(ev.startMs, ev.startDts);
+      if (ev.type === 'open') await this.beginSegment(ev.startMs, ev.startDts);
       else if (ev.type === 'frame') await this.write(ev.frame, ev.wallMs);
-      else await this.closeSegment(ev.endMs, ev.reason);
+      else {
+        await this.startFile();
+        await this.closeSegment(ev.endMs, ev.reason);
+      }
     }
+  }
+
+  /** Segments after a cut in the same run know their tracks; a run's first waits briefly for audio. */
+  private async beginSegment(startMs: number, startDts: number): Promise<void> {
+    this.starting = { startMs, startDts, pending: [] };
+    if (this.tracks.audio || this.tracksSettled) await this.startFile();
+  }
+
+  /** Writes the waiting segment's file with the tracks known now, then its held frames. */
+  private async startFile(): Promise<void> {
+    const st = this.starting;
+    if (!st) return;
+    this.starting = null;
+    this.tracksSettled = true;
+    await this.openSegment(st.startMs, st.startDts);
+    for (const p of st.pending) await this.write(p.frame, p.wallMs);
   }
 
   private async openSegment(startMs: number, startDts: number): Promise<void> {
@@ -136,6 +181,12 @@ export class Recorder {
   }
 
   private async write(frame: MediaFrame, wallMs: number): Promise<void> {
+    const st = this.starting;
+    if (st) {
+      st.pending.push({ frame, wallMs });
+      if (wallMs - st.startMs >= TRACK_WAIT_MS) await this.startFile();
+      return;
+    }
     const seg = this.seg;
     if (!seg) return;
     const relMs = Math.max(0, frame.dts - seg.startDts);

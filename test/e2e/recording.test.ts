@@ -8,7 +8,7 @@ import { flvTags } from '../media/flv-file.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { exportMp4 } from '../../src/export/export-mp4.js';
 import { decodeErrors, probe, videoPacketTimes } from '../helpers/ffprobe.js';
-import { ffmpegPublish, waitFor } from '../helpers/media-tools.js';
+import { ffmpegPublish, run, waitFor } from '../helpers/media-tools.js';
 import { TestRtmpClient } from '../helpers/rtmp-client.js';
 
 interface Seg {
@@ -33,6 +33,8 @@ before(async () => {
       { id: 'flvcam', recording: { format: 'flv', segmentSeconds: 3 } },
       { id: 'mp4cam', recording: { format: 'mp4', segmentSeconds: 3 } },
       { id: 'synth', recording: { format: 'flv', segmentSeconds: 60 } },
+      { id: 'bfflv', recording: { format: 'flv', segmentSeconds: 60 } },
+      { id: 'bfmp4', recording: { format: 'mp4', segmentSeconds: 60 } },
     ],
   });
 });
@@ -116,6 +118,30 @@ test('export of a range with no recordings is a 404 with the error shape', async
   const res = await fetch(`${base()}/api/cameras/flvcam/export.mp4?from=2020-01-01T00:00:00Z&to=2020-01-01T01:00:00Z`);
   assert.equal(res.status, 404);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NO_RECORDINGS');
+});
+
+test('B-frames and G.711 audio are kept as sent in both formats', async () => {
+  const pubs = ['bfflv', 'bfmp4'].map((cam) =>
+    run('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=sample_rate=8000',
+      '-t', '3', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '25', '-c:a', 'pcm_alaw', '-ar', '8000', '-ac', '1',
+      '-f', 'flv', `rtmp://127.0.0.1:${t.rtmpPort}/live/${cam}`,
+    ]),
+  );
+  for (const p of pubs) assert.equal(await p.exited, 0, p.stderr());
+  for (const cam of ['bfflv', 'bfmp4']) {
+    const [s] = await waitFor(async () => {
+      const x = await segments(cam);
+      return x.length === 1 && !x[0].open ? x : null;
+    }, `${cam} segment`);
+    const url = base() + s.url;
+    assert.equal(await decodeErrors(url), '', `${cam} decodes`);
+    const p = await probe(url);
+    assert.ok(p.streams.some((x) => x.codec_type === 'audio' && x.codec_name === 'pcm_alaw' && x.sample_rate === '8000'), `${cam}: G.711 kept`);
+    // decode order differs from presentation order: B-frames survived with their composition offsets
+    const pts = await videoPacketTimes(url);
+    assert.ok(pts.some((x, i) => i > 0 && x < pts[i - 1]), `${cam}: B-frames present`);
+  }
 });
 
 /** An ffmpeg-made FLV whose tag bodies are replayed as RTMP messages by our scripted publisher. */
