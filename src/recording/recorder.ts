@@ -190,10 +190,13 @@ export class Recorder {
     const seg = this.seg;
     if (!seg) return;
     const relMs = Math.max(0, frame.dts - seg.startDts);
-    this.take(seg, seg.writer.frame(frame, relMs));
+    const out = seg.writer.frame(frame, relMs);
+    this.take(seg, out);
     seg.frames++;
     seg.endMs = Math.max(seg.endMs, wallMs);
-    if (seg.file.pendingBytes >= FLUSH_BYTES) await this.guard(seg, () => seg.file.flush());
+    // a finished fMP4 fragment goes to the OS at once: it already waited a second to be complete
+    const fragmentDone = this.opts.format === 'mp4' && out.parts.length > 0;
+    if (fragmentDone || seg.file.pendingBytes >= FLUSH_BYTES) await this.guard(seg, () => seg.file.flush());
   }
 
   private take(seg: OpenSegment, out: WriterOutput): void {
