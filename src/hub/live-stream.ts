@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import type { AudioInfo, CodecConfig, MediaFrame, StreamMetadata, VideoInfo } from '../media/frame.js';
+import { GopCache } from './gop-cache.js';
 import type { StreamConsumer } from './stream-consumer.js';
 import { StreamStats } from './stream-stats.js';
+
+/** A 4K keyframe plus a few seconds of GOP fit; a longer GOP is not cached (viewers wait for the next keyframe). */
+const DEFAULT_GOP_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** The publishing side as the hub sees it: the RTMP connection implements it. */
 export interface Publisher {
@@ -25,26 +29,35 @@ export class LiveStream {
   audio: CodecConfig | null = null;
   metadata: StreamMetadata | null = null;
   readonly stats: StreamStats;
+  /** the current GOP, replayed to viewers that attach with `fromKeyframe` */
+  readonly gop: GopCache;
   private readonly consumers = new Set<StreamConsumer>();
 
   constructor(
     readonly cameraId: string,
     private readonly log: Logger,
     now: () => number,
+    gopCacheBytes = DEFAULT_GOP_CACHE_BYTES,
   ) {
     this.stats = new StreamStats(now);
+    this.gop = new GopCache(gopCacheBytes);
   }
 
   get live(): boolean {
     return this.publisher !== null;
   }
 
-  /** Attaches a consumer; it first receives the current configuration and metadata. Returns detach. */
-  attach(consumer: StreamConsumer): () => void {
+  /**
+   * Attaches a consumer; it first receives the current configuration and
+   * metadata, and with `fromKeyframe` the frames since the latest keyframe, so
+   * a viewer's picture starts at once. Returns detach.
+   */
+  attach(consumer: StreamConsumer, opts: { fromKeyframe?: boolean } = {}): () => void {
     this.consumers.add(consumer);
     if (this.video) this.call(consumer, (c) => c.onConfig?.(this.video!));
     if (this.audio) this.call(consumer, (c) => c.onConfig?.(this.audio!));
     if (this.metadata) this.call(consumer, (c) => c.onMetadata?.(this.metadata!));
+    if (opts.fromKeyframe && this.live) for (const f of this.gop.snapshot()) this.call(consumer, (c) => c.onFrame(f));
     return () => this.consumers.delete(consumer);
   }
 
@@ -59,6 +72,7 @@ export class LiveStream {
     this.publisher = publisher;
     this.video = this.audio = this.metadata = null;
     this.stats.reset();
+    this.gop.reset();
     this.fanOut((c) => c.onPublishStart?.());
   }
 
@@ -80,6 +94,7 @@ export class LiveStream {
 
   pushFrame(frame: MediaFrame): void {
     this.stats.add(frame);
+    this.gop.push(frame);
     for (const c of this.consumers) this.call(c, (x) => x.onFrame(frame));
   }
 
