@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CameraConfig, Config } from '../config/schema.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import { RtmpServer } from '../rtmp/server.js';
+import { LivePlayGate } from '../live/rtmp-play.js';
 import { Ingest, type PublishLog } from './ingest.js';
 
 export interface StartedIngest {
@@ -41,6 +42,7 @@ export async function startIngest(opts: {
       },
     },
     gate: ingest,
+    playGate: new LivePlayGate(hub, log),
     log,
   });
   const port = await server.listen();

@@ -72,6 +72,11 @@ export class RtmpConnection {
     return this.lastActivityMs;
   }
 
+  /** bytes queued on the socket, not yet sent (a slow player's backlog) */
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
   get closed(): boolean {
     return this.closeReason !== null;
   }

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { RtmpConnection, type ConnectionLimits } from './connection.js';
-import { RtmpSession, type PublishGate } from './session.js';
+import { RtmpSession, type PlayGate, type PublishGate } from './session.js';
 
 export interface RtmpServerOptions {
   host: string;
@@ -10,6 +10,7 @@ export interface RtmpServerOptions {
   maxConnectionsPerAddress: number;
   connection: ConnectionLimits;
   gate: PublishGate;
+  playGate?: PlayGate;
   log: Logger;
 }
 
@@ -57,7 +58,7 @@ export class RtmpServer {
     }
     this.perAddress.set(address, fromAddress + 1);
     const log = this.opts.log.child({ peer: `${address}:${socket.remotePort}` });
-    const conn = new RtmpConnection(socket, this.opts.connection, log, (c) => new RtmpSession(c, this.opts.gate));
+    const conn = new RtmpConnection(socket, this.opts.connection, log, (c) => new RtmpSession(c, this.opts.gate, this.opts.playGate));
     this.connections.add(conn);
     socket.once('close', () => {
       this.connections.delete(conn);

@@ -1,5 +1,6 @@
 import { ProtocolError } from '../errors.js';
 import type { Publisher } from '../hub/live-stream.js';
+import type { OutgoingMessage } from './chunk-writer.js';
 import { type RtmpConnection, type MessageHandler } from './connection.js';
 import { MessageType, type RawMessage } from './message-types.js';
 import { splitAggregate } from './messages/aggregate.js';
@@ -31,6 +32,22 @@ export interface PublishGate {
   open(req: PublishRequest, publisher: Publisher): PublishDecision;
 }
 
+/** Where a player's messages go: the connection, on the play stream's id. */
+export interface PlayOutput {
+  readonly peer: string;
+  send(...msgs: OutgoingMessage[]): void;
+  /** bytes written to the socket but not yet sent */
+  bufferedBytes(): number;
+  close(reason: string): void;
+}
+
+export type PlayDecision = { ok: true; stop(): void } | { ok: false; code: string; message: string };
+
+/** Decides whether a stream may be played and feeds it (the live module implements it). */
+export interface PlayGate {
+  open(req: { app: string; name: string; streamId: number }, out: PlayOutput): PlayDecision;
+}
+
 /** Our outgoing chunk size: fewer headers than the default 128 for replies and (later) playback. */
 const OUT_CHUNK_SIZE = 4096;
 const WINDOW_ACK_SIZE = 2_500_000;
@@ -53,9 +70,12 @@ export class RtmpSession implements MessageHandler, Publisher {
   private readonly streams = new Set<number>();
   private publishing: { streamId: number; sink: IngestSink } | null = null;
 
+  private playing: { stop(): void } | null = null;
+
   constructor(
     private readonly conn: RtmpConnection,
     private readonly gate: PublishGate,
+    private readonly playGate?: PlayGate,
   ) {}
 
   get id(): number {
@@ -101,6 +121,8 @@ export class RtmpSession implements MessageHandler, Publisher {
 
   onClose(reason: string): void {
     this.endPublish(reason);
+    this.playing?.stop();
+    this.playing = null;
   }
 
   private onCommand(cmd: Command, streamId: number): void {
@@ -125,10 +147,13 @@ export class RtmpSession implements MessageHandler, Publisher {
       case 'FCUnpublish':
       case 'closeStream':
       case 'deleteStream':
+        if (this.playing && cmd.name !== 'FCUnpublish') {
+          this.playing.stop();
+          this.playing = null;
+        }
         return this.onUnpublish(cmd);
       case 'play':
-        this.conn.send(onStatus(1, 'error', 'NetStream.Play.Failed', 'playback over RTMP is not available'));
-        return;
+        return this.onPlay(cmd, streamId || this.nextStreamId - 1);
       default:
         // getStreamLength, checkBandwidth, _checkbw... : harmless; answer what expects an answer
         if (cmd.transactionId > 0) this.conn.send(commandMessage(0, '_error', cmd.transactionId, null, { level: 'error', code: 'NetConnection.Call.Failed', description: `unknown command ${cmd.name}` }));
@@ -185,6 +210,31 @@ export class RtmpSession implements MessageHandler, Publisher {
     }
     this.publishing = { streamId, sink: decision.sink };
     this.conn.send(userControl(UserControlEvent.StreamBegin, streamId), onStatus(streamId, 'status', 'NetStream.Publish.Start', `${name.split('?')[0]} is now published.`));
+  }
+
+  /** play(name): ffplay, VLC and relays pull a camera's live stream (spec 7.2.2.1). */
+  private onPlay(cmd: Command, streamId: number): void {
+    const name = cmd.args[0];
+    if (typeof name !== 'string') throw new ProtocolError('PLAY_INVALID', 'play without a stream name');
+    if (this.publishing || this.playing || !this.playGate) {
+      const why = this.playGate ? 'this connection is already publishing or playing' : 'playback is not available';
+      this.conn.send(onStatus(streamId, 'error', 'NetStream.Play.Failed', why));
+      return;
+    }
+    const conn = this.conn;
+    const out: PlayOutput = {
+      peer: conn.peer,
+      send: (...msgs) => conn.send(...msgs),
+      bufferedBytes: () => conn.bufferedBytes,
+      close: (reason) => conn.close(reason, { flush: true }),
+    };
+    const decision = this.playGate.open({ app: this.app!, name: name.slice(0, 1024), streamId }, out);
+    if (!decision.ok) {
+      this.conn.send(onStatus(streamId, 'error', 'NetStream.Play.StreamNotFound', decision.message));
+      this.conn.close(`play refused: ${decision.message}`, { flush: true });
+      return;
+    }
+    this.playing = decision;
   }
 
   private onUnpublish(cmd: Command): void {

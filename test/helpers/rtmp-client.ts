@@ -25,6 +25,8 @@ export class TestRtmpClient {
   readonly commands: ReceivedCommand[] = [];
   /** protocol control and user control messages the server sent */
   readonly controls: RawMessage[] = [];
+  /** audio and video messages the server sent (playback) */
+  readonly media: RawMessage[] = [];
   /** bytes written after the handshake */
   bytesSent = 0;
   /** send commands as AMF3 command messages (type 17), as some encoders do */
@@ -131,6 +133,7 @@ export class TestRtmpClient {
       const values = decodeAmf0(m.body);
       this.commands.push({ name: String(values[0]), values });
     } else if (m.type <= MessageType.SetPeerBandwidth) this.controls.push(m);
+    else if (m.type === MessageType.Audio || m.type === MessageType.Video) this.media.push(m);
   }
 
   private wake(): void {
