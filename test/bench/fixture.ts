@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlvDemuxer } from '../../src/media/flv-demuxer.js';
 import type { CodecConfig, MediaFrame } from '../../src/media/frame.js';
-import { flvTags } from '../media/flv-file.js';
+import { demuxFlvFile } from '../media/flv-file.js';
 
 export const CACHE = fileURLToPath(new URL('./.cache/', import.meta.url));
 
@@ -36,16 +35,7 @@ export interface Clip {
 
 /** The clip as our frames, in arrival order. */
 export function loadClip(file = benchClip()): Clip {
-  const demux = new FlvDemuxer();
-  const configs: CodecConfig[] = [];
-  const frames: MediaFrame[] = [];
-  for (const tag of flvTags(readFileSync(file))) {
-    if (tag.type !== 8 && tag.type !== 9) continue;
-    for (const out of demux.push(tag.type === 8 ? 'audio' : 'video', tag.timestamp, tag.body)) {
-      if (out.type === 'config') configs.push(out.config);
-      else if (out.type === 'frame') frames.push(out.frame);
-    }
-  }
+  const { configs, frames } = demuxFlvFile(readFileSync(file));
   const mediaBytes = frames.reduce((n, f) => n + f.payload.length, 0);
   return { configs, frames, mediaBytes, durationMs: frames[frames.length - 1].dts - frames[0].dts };
 }

@@ -2,6 +2,9 @@
  * Test helpers: a tiny FLV file tag iterator (FLV 10.1 E.2/E.3) and writers
  * for synthetic RTMP message bodies. Pure, no I/O.
  */
+import { FlvDemuxer } from '../../src/media/flv-demuxer.js';
+import type { CodecConfig, MediaFrame } from '../../src/media/frame.js';
+
 export interface FlvTag {
   /** 8 = audio, 9 = video, 18 = script data */
   type: number;
@@ -67,4 +70,19 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A whole FLV file through our demuxer: its configs and frames, in file order. */
+export function demuxFlvFile(file: Buffer): { configs: CodecConfig[]; frames: MediaFrame[] } {
+  const d = new FlvDemuxer();
+  const configs: CodecConfig[] = [];
+  const frames: MediaFrame[] = [];
+  for (const tag of flvTags(file)) {
+    if (tag.type !== 8 && tag.type !== 9) continue;
+    for (const o of d.push(tag.type === 9 ? 'video' : 'audio', tag.timestamp, tag.body)) {
+      if (o.type === 'config') configs.push(o.config);
+      else if (o.type === 'frame') frames.push(o.frame);
+    }
+  }
+  return { configs, frames };
 }

@@ -9,11 +9,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlvDemuxer } from '../../src/media/flv-demuxer.js';
 import { configFromParameterSets } from '../../src/media/flv-media.js';
 import type { AudioFrame, CodecConfig, MediaFrame, VideoFrame } from '../../src/media/frame.js';
 import { Fmp4Fragmenter, type Fragment } from '../../src/mp4/fragmenter.js';
-import { flvTags } from '../media/flv-file.js';
+import { demuxFlvFile } from '../media/flv-file.js';
 import { fixture, FIXTURES } from '../media/ffprobe.js';
 import { readBoxes, readFragmentSamples, readBoxHeader, scanFragments, type BoxHeader } from '../../src/mp4/mp4-reader.js';
 import { auPayload, hevcAccessUnits } from '../helpers/hevc-tags.js';
@@ -22,16 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mp4-roundtrip-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function demux(name: string): { video?: Extract<CodecConfig, { track: 'video' }>; audio?: Extract<CodecConfig, { track: 'audio' }>; frames: MediaFrame[] } {
-  const d = new FlvDemuxer();
-  const frames: MediaFrame[] = [];
-  const configs: CodecConfig[] = [];
-  for (const tag of flvTags(fixture(name))) {
-    if (tag.type !== 8 && tag.type !== 9) continue;
-    for (const o of d.push(tag.type === 9 ? 'video' : 'audio', tag.timestamp, tag.body)) {
-      if (o.type === 'config') configs.push(o.config);
-      else if (o.type === 'frame') frames.push(o.frame);
-    }
-  }
+  const { configs, frames } = demuxFlvFile(fixture(name));
   const video = configs.find((c) => c.track === 'video') as Extract<CodecConfig, { track: 'video' }> | undefined;
   const audio = configs.find((c) => c.track === 'audio') as Extract<CodecConfig, { track: 'audio' }> | undefined;
   return { video, audio, frames };

@@ -6,26 +6,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError } from '../../src/errors.js';
-import { FlvDemuxer } from '../../src/media/flv-demuxer.js';
 import type { CodecConfig, MediaFrame } from '../../src/media/frame.js';
 import { Fmp4Fragmenter, type Fragment } from '../../src/mp4/fragmenter.js';
 import {
   Mp4FragmentScanner, readBoxHeader, readBoxes, readFragmentSamples, scanFragments, type BoxHeader, type ScanResult,
 } from '../../src/mp4/mp4-reader.js';
-import { flvTags, prng } from '../media/flv-file.js';
+import { demuxFlvFile, prng } from '../media/flv-file.js';
 import { fixture } from '../media/ffprobe.js';
 
 function muxFixture(name: string, fragmentMs = 500) {
-  const d = new FlvDemuxer();
-  const configs: CodecConfig[] = [];
-  const frames: MediaFrame[] = [];
-  for (const tag of flvTags(fixture(name))) {
-    if (tag.type !== 8 && tag.type !== 9) continue;
-    for (const o of d.push(tag.type === 9 ? 'video' : 'audio', tag.timestamp, tag.body)) {
-      if (o.type === 'config') configs.push(o.config);
-      else if (o.type === 'frame') frames.push(o.frame);
-    }
-  }
+  const { configs, frames } = demuxFlvFile(fixture(name));
   const m = new Fmp4Fragmenter({
     video: configs.find((c) => c.track === 'video') as Extract<CodecConfig, { track: 'video' }>,
     audio: configs.find((c) => c.track === 'audio') as Extract<CodecConfig, { track: 'audio' }>,
