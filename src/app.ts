@@ -82,6 +82,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       cameras,
       version: packageVersion(),
       recordings: { segments: storage.segments, dataDir: config.dataDir, cameraIds: () => config.cameras.map((c) => c.id) },
+      live: { hub, cameraIds: () => config.cameras.map((c) => c.id) },
     });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);

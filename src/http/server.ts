@@ -8,6 +8,10 @@ import { healthRoutes } from './routes/health.js';
 import { exportRoutes } from './routes/export.js';
 import { recordingRoutes } from './routes/recordings.js';
 import type { Segments } from '../storage/segments.js';
+import fastifyWebsocket from '@fastify/websocket';
+import type { StreamHub } from '../hub/stream-hub.js';
+import type { ViewerLimits } from '../live/viewer.js';
+import { closeWebSockets, liveRoutes } from './routes/live.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -16,6 +20,8 @@ export interface HttpServerOptions {
   now?: () => number;
   /** Recorded segments to browse and serve; the routes exist only when given. */
   recordings?: { segments: Segments; dataDir: string; cameraIds: () => string[] };
+  /** Live view (/live/:id.flv, /live/:id.mp4, HTTP and WebSocket); the routes exist only when given. */
+  live?: { hub: StreamHub; cameraIds: () => string[]; limits?: ViewerLimits };
 }
 
 export type HttpServer = FastifyInstance;
@@ -69,6 +75,11 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
   if (opts.recordings) {
     void app.register(recordingRoutes, { ...opts.recordings, now });
     void app.register(exportRoutes, { ...opts.recordings, now });
+  }
+  if (opts.live) {
+    // clients only receive on live sockets: anything big they send is a mistake or an attack
+    void app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 }, preClose: closeWebSockets });
+    void app.register(liveRoutes, opts.live);
   }
   return app;
 }
