@@ -5,12 +5,14 @@
 import { cpus } from 'node:os';
 import { exportBench } from './export.bench.js';
 import { listingBench } from './listing.bench.js';
+import { liveBench } from './live.bench.js';
 import { recorderBench } from './recorder.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   listing: listingBench,
   export: exportBench,
   recorder: recorderBench,
+  live: liveBench,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in benches);
