@@ -9,6 +9,7 @@ import { createHub, startIngest } from './ingest/start-ingest.js';
 import type { StreamHub } from './hub/stream-hub.js';
 import { recoverRecordings } from './recording/recovery.js';
 import { startRecording } from './recording/start-recording.js';
+import { HlsLive } from './live/hls/hls-live.js';
 
 export interface App {
   /** Bound ports: the real ones when the config asked for 0. */
@@ -73,7 +74,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       log: logger.child({ module: 'rtmp' }),
     });
     started.push({ name: 'rtmp', stop: ingest.stop });
-    const cameras: CameraStatusSource = hub;
+    // HLS packagers start on a camera's first playlist request; their clients count as viewers
+    const hls = new HlsLive({ hub, log: logger.child({ module: 'hls' }) });
+    const cameras: CameraStatusSource = { list: () => hub.list().map((c) => ({ ...c, viewers: c.viewers + hls.viewers(c.id) })) };
     const rtmpPort = ingest.port;
 
     // 5. HTTP API (last, so it never serves from half-started modules).
@@ -83,6 +86,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       version: packageVersion(),
       recordings: { segments: storage.segments, dataDir: config.dataDir, cameraIds: () => config.cameras.map((c) => c.id) },
       live: { hub, cameraIds: () => config.cameras.map((c) => c.id) },
+      hls,
     });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);

@@ -12,6 +12,8 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { ViewerLimits } from '../live/viewer.js';
 import { closeWebSockets, liveRoutes } from './routes/live.js';
+import { hlsRoutes } from './routes/hls.js';
+import type { HlsLive } from '../live/hls/hls-live.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -22,6 +24,8 @@ export interface HttpServerOptions {
   recordings?: { segments: Segments; dataDir: string; cameraIds: () => string[] };
   /** Live view (/live/:id.flv, /live/:id.mp4, HTTP and WebSocket); the routes exist only when given. */
   live?: { hub: StreamHub; cameraIds: () => string[]; limits?: ViewerLimits };
+  /** HLS packagers (/live/:id/index.m3u8); registered with the live routes. */
+  hls?: HlsLive;
 }
 
 export type HttpServer = FastifyInstance;
@@ -80,6 +84,7 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
     // clients only receive on live sockets: anything big they send is a mistake or an attack
     void app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 }, preClose: closeWebSockets });
     void app.register(liveRoutes, opts.live);
+    if (opts.hls) void app.register(hlsRoutes, { hub: opts.live.hub, cameraIds: opts.live.cameraIds, live: opts.hls });
   }
   return app;
 }
