@@ -10,6 +10,9 @@ import type { StreamHub } from './hub/stream-hub.js';
 import { recoverRecordings } from './recording/recovery.js';
 import { startRecording } from './recording/start-recording.js';
 import { HlsLive } from './live/hls/hls-live.js';
+import { DiskGate } from './retention/disk-gate.js';
+import { startRetention } from './retention/start-retention.js';
+import type { Retention } from './retention/retention.js';
 
 export interface App {
   /** Bound ports: the real ones when the config asked for 0. */
@@ -18,6 +21,8 @@ export interface App {
   readonly storage: Storage;
   /** live streams per camera: later modules (recorder, motion, live view) attach here */
   readonly hub: StreamHub;
+  /** footage deletion and the free-space floor */
+  readonly retention: Retention;
   /** Stops accepting, stops modules in reverse start order, closes the db. Idempotent. */
   stop(): Promise<void>;
 }
@@ -55,6 +60,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
     // 3. The hub, and the consumers that attach to it before any publisher can connect.
     const hub = createHub(config, logger.child({ module: 'hub' }));
+    const diskGate = new DiskGate(); // retention holds recording here when the disk is full
     const recording = startRecording({
       cameras: config.cameras,
       recording: config.recording,
@@ -62,8 +68,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       segments: storage.segments,
       dataDir: config.dataDir,
       log: logger.child({ module: 'recording' }),
+      storage: diskGate,
     });
     started.push({ name: 'recording', stop: recording.stop });
+
+    // 3b. Retention: scheduled deletes, and the free-space floor as segments are written.
+    const retention = startRetention({ config, segments: storage.segments, gate: diskGate, log: logger.child({ module: 'retention' }) });
+    started.push({ name: 'retention', stop: () => retention.stop() });
 
     // 4. RTMP ingest: publishers' frames flow into the hub from here on.
     const ingest = await startIngest({
@@ -87,6 +98,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       recordings: { segments: storage.segments, dataDir: config.dataDir, cameraIds: () => config.cameras.map((c) => c.id) },
       live: { hub, cameraIds: () => config.cameras.map((c) => c.id) },
       hls,
+      storage: { status: () => retention.status() },
     });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);
@@ -98,6 +110,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       rtmpPort,
       storage,
       hub,
+      retention,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

@@ -1,3 +1,4 @@
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -15,6 +16,21 @@ export const STREAM_KEY_PATTERN = /^[A-Za-z0-9._~-]{1,256}$/;
 const port = z.int().min(0).max(65535); // 0: let the OS pick (tests)
 const host = z.string().min(1);
 const positiveInt = z.int().min(1);
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?$/i;
+const UNIT: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 2 ** 10, mi: 2 ** 20, gi: 2 ** 30, ti: 2 ** 40 };
+/** Bytes: an integer, or a size with a unit (500GB, 1.5 TiB; k/M/G/T are powers of 1000, Ki/Mi/Gi/Ti of 1024). */
+const byteSize = z.unknown().transform((v, ctx) => {
+  const m = typeof v === 'string' ? SIZE.exec(v.trim()) : null;
+  const n = typeof v === 'number' ? v : m ? Math.floor(Number(m[1]) * (m[2] ? UNIT[m[2].toLowerCase()] : 1)) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a size: give bytes (an integer) or a size like "500GB" or "2TiB"` });
+    return z.NEVER;
+  }
+  return n;
+});
+/** An optional limit: absent or null means none. */
+const optionalLimit = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
 
 const rtmpLimits = z.strictObject({
   maxConnections: positiveInt,
@@ -45,6 +61,7 @@ const camera = z
       .strictObject({
         days: z.int().min(1).default(14),
         eventDays: z.int().min(1).default(60),
+        maxBytes: optionalLimit(byteSize),
       })
       .prefault({}),
   })
@@ -56,6 +73,17 @@ const recording = z.strictObject({
   maxQueuedBytes: z.int().min(1 << 20).max(1 << 30),
   maxGapMs: z.int().min(1000).max(600_000),
   maxDriftMs: z.int().min(500).max(600_000),
+});
+
+/** Deleting old footage (src/retention/); per-camera days and byte budgets are under cameras[].retention. */
+const retention = z.strictObject({
+  schedule: z.string().refine((v) => validCron(v), {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a cron expression (5 fields: minute hour day month weekday, or 6 with seconds first)`,
+  }),
+  maxBytes: optionalLimit(byteSize),
+  maxPercent: optionalLimit(z.number().gt(0).max(100)),
+  minFreeBytes: byteSize,
+  minFreePercent: z.number().min(0).max(50),
 });
 
 const apiToken = z.strictObject({
@@ -70,6 +98,7 @@ export const configSchema = z
     rtmp: z.strictObject({ port, host, limits: rtmpLimits }),
     http: z.strictObject({ port, host }),
     recording,
+    retention,
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     }),
@@ -110,3 +139,4 @@ export type CameraConfig = Config['cameras'][number];
 export type RtmpLimits = Config['rtmp']['limits'];
 export type LogLevel = Config['log']['level'];
 export type RecordingConfig = Config['recording'];
+export type RetentionConfig = Config['retention'];

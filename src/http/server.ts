@@ -7,6 +7,7 @@ import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes } from './routes/health.js';
 import { exportRoutes } from './routes/export.js';
 import { recordingRoutes } from './routes/recordings.js';
+import { storageRoutes, type StorageRouteOptions } from './routes/storage.js';
 import type { Segments } from '../storage/segments.js';
 import fastifyWebsocket from '@fastify/websocket';
 import type { StreamHub } from '../hub/stream-hub.js';
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   now?: () => number;
   /** Recorded segments to browse and serve; the routes exist only when given. */
   recordings?: { segments: Segments; dataDir: string; cameraIds: () => string[] };
+  /** Disk usage and retention (GET /api/storage); the route exists only when given. */
+  storage?: StorageRouteOptions;
   /** Live view (/live/:id.flv, /live/:id.mp4, HTTP and WebSocket); the routes exist only when given. */
   live?: { hub: StreamHub; cameraIds: () => string[]; limits?: ViewerLimits };
   /** HLS packagers (/live/:id/index.m3u8); registered with the live routes. */
@@ -80,6 +83,7 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
     void app.register(recordingRoutes, { ...opts.recordings, now });
     void app.register(exportRoutes, { ...opts.recordings, now });
   }
+  if (opts.storage) void app.register(storageRoutes, opts.storage);
   if (opts.live) {
     // clients only receive on live sockets: anything big they send is a mistake or an attack
     void app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 }, preClose: closeWebSockets });

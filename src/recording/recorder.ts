@@ -25,6 +25,19 @@ export interface RecorderOptions {
   /** frames allowed to wait for the disk before the recorder skips to the next keyframe */
   maxQueuedBytes: number;
   now?: () => number;
+  /** the disk's say on writing (src/retention/); without it the recorder always writes */
+  storage?: StorageGate;
+}
+
+/**
+ * Set by retention (src/retention/disk-gate.ts): while `writable` is false
+ * (the disk is below its free-space floor and nothing is left to delete) the
+ * recorder writes nothing and live view goes on; `check` asks it to look at
+ * free space now.
+ */
+export interface StorageGate {
+  readonly writable: boolean;
+  check(cause: 'segment-open' | 'write-error', err?: unknown): void;
 }
 
 interface OpenSegment {
@@ -77,6 +90,8 @@ export class Recorder {
   private tracksSettled = false;
   private readonly now: () => number;
   private readonly log: Logger;
+  /** recording is held by the storage gate (logged once per pause) */
+  private paused = false;
 
   constructor(private readonly opts: RecorderOptions) {
     this.now = opts.now ?? Date.now;
@@ -154,6 +169,12 @@ export class Recorder {
 
   private async openSegment(startMs: number, startDts: number): Promise<void> {
     const { cameraId, format, dataDir } = this.opts;
+    if (!this.mayWrite()) {
+      this.seg = null;
+      await this.apply(this.segmenter.cutAtNextKeyframe('storage-paused')); // asks again at the next keyframe
+      return;
+    }
+    this.opts.storage?.check('segment-open');
     try {
       const { rel, file } = await createSegmentFile(dataDir, cameraId, startMs, format);
       const tracks = this.tracks;
@@ -175,6 +196,7 @@ export class Recorder {
       this.log.debug({ segment: id, path: rel }, 'segment opened');
     } catch (err) {
       this.log.error({ err }, 'could not open a segment file; retrying at the next keyframe');
+      this.opts.storage?.check('write-error', err);
       this.seg = null;
       await this.apply(this.segmenter.cutAtNextKeyframe('write-error'));
     }
@@ -189,6 +211,7 @@ export class Recorder {
     }
     const seg = this.seg;
     if (!seg) return;
+    if (!this.mayWrite()) return this.apply(this.segmenter.cutAtNextKeyframe('storage-paused'));
     const relMs = Math.max(0, frame.dts - seg.startDts);
     const out = seg.writer.frame(frame, relMs);
     this.take(seg, out);
@@ -214,6 +237,7 @@ export class Recorder {
       await seg.file.close();
     } catch (err) {
       this.log.error({ err, segment: seg.id }, 'segment close failed');
+      this.opts.storage?.check('write-error', err);
       reason = 'write-error';
       bytes = seg.file.written;
       await seg.file.abandon();
@@ -245,12 +269,24 @@ export class Recorder {
       await io();
     } catch (err) {
       this.log.error({ err, segment: seg.id }, 'write to segment failed; closing it');
+      this.opts.storage?.check('write-error', err);
       await seg.file.abandon();
       if (this.seg === seg) this.seg = null;
       const written = seg.file.written;
       this.opts.segments.close(seg.id, { endMs: seg.endMs, bytes: written, frames: seg.frames, keyframes: this.keyframes(seg, written), reason: 'write-error' });
       this.segmenter.cutAtNextKeyframe('write-error');
     }
+  }
+
+  /** The storage gate's answer, logged when it changes. */
+  private mayWrite(): boolean {
+    const writable = this.opts.storage?.writable ?? true;
+    if (writable === this.paused) {
+      this.paused = !writable;
+      if (this.paused) this.log.warn('recording paused: the disk is below its free-space floor (live view goes on)');
+      else this.log.info('recording resumed');
+    }
+    return writable;
   }
 
   private keyframes(seg: OpenSegment, below = Infinity): Buffer {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CameraConfig, RecordingConfig } from '../config/schema.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import { MAX_SEGMENT_MS, type Segments } from '../storage/segments.js';
-import { Recorder } from './recorder.js';
+import { Recorder, type StorageGate } from './recorder.js';
 
 export interface StartedRecording {
   recorders: Map<string, Recorder>;
@@ -21,6 +21,8 @@ export function startRecording(opts: {
   dataDir: string;
   log: Logger;
   now?: () => number;
+  /** retention's hold on writing when the disk is full (src/retention/) */
+  storage?: StorageGate;
 }): StartedRecording {
   const recorders = new Map<string, Recorder>();
   const detach: (() => void)[] = [];
@@ -44,6 +46,7 @@ export function startRecording(opts: {
       indexIntervalMs: r.indexIntervalMs,
       maxQueuedBytes: r.maxQueuedBytes,
       now: opts.now,
+      storage: opts.storage,
     });
     recorders.set(cam.id, recorder);
     detach.push(opts.hub.stream(cam.id)!.attach(recorder.consumer));

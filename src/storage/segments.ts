@@ -51,6 +51,15 @@ export interface Span {
  */
 export const MAX_SEGMENT_MS = 2 * 60 * 60 * 1000;
 
+export interface CameraUsage {
+  bytes: number;
+  segments: number;
+  oldestMs: number | null;
+}
+
+/** What retention reads per row. */
+export type SegmentBrief = Pick<SegmentRow, 'id' | 'cameraId' | 'startMs' | 'endMs' | 'bytes' | 'state'>;
+
 /** What a listing returns: the covering index's columns (no path, no keyframe index). */
 export type SegmentListRow = Omit<SegmentRow, 'path' | 'keyframes'>;
 
@@ -70,6 +79,13 @@ export class Segments {
   private readonly open_: Statement;
   private readonly byId: Statement;
   private readonly byPath: Statement;
+  private readonly cameras_: Statement;
+  private readonly usage_: Statement;
+  private readonly oldest: Statement;
+  private readonly startingIn_: Statement;
+  private readonly pathOf_: Statement;
+  private readonly firstStart: Statement;
+  private readonly lastStart: Statement;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -95,6 +111,27 @@ export class Segments {
     this.open_ = db.prepare(`SELECT ${COLUMNS} FROM segments WHERE state = 'open' ORDER BY id`);
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM segments WHERE id = ?`);
     this.byPath = db.prepare(`SELECT ${COLUMNS} FROM segments WHERE path = ?`);
+    // retention (src/retention/); the camera list skips from one camera_id to the next instead of scanning every row
+    this.cameras_ = db
+      .prepare(
+        `WITH RECURSIVE c(id) AS (SELECT (SELECT MIN(camera_id) FROM segments)
+           UNION ALL SELECT (SELECT MIN(camera_id) FROM segments WHERE camera_id > c.id) FROM c WHERE c.id IS NOT NULL)
+         SELECT id FROM c WHERE id IS NOT NULL`,
+      )
+      .pluck();
+    this.usage_ = db.prepare(
+      `SELECT COALESCE(SUM(bytes), 0) AS bytes, COUNT(*) AS segments, MIN(start_ms) AS oldestMs
+       FROM segments WHERE camera_id = ? AND state != 'missing'`,
+    );
+    this.oldest = db.prepare(
+      `SELECT id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, bytes, state
+       FROM segments WHERE camera_id = @cameraId AND start_ms > @after ORDER BY start_ms LIMIT @limit`,
+    );
+    this.startingIn_ = db.prepare('SELECT id, path, state FROM segments WHERE camera_id = ? AND start_ms >= ? AND start_ms < ?').raw(true);
+    this.pathOf_ = db.prepare('SELECT path FROM segments WHERE id = ?').pluck();
+    // one aggregate each, so both are a single index probe
+    this.firstStart = db.prepare('SELECT MIN(start_ms) FROM segments WHERE camera_id = ?').pluck();
+    this.lastStart = db.prepare('SELECT MAX(start_ms) FROM segments WHERE camera_id = ?').pluck();
   }
 
   /** A row for a segment file just opened; returns its id. */
@@ -185,5 +222,43 @@ export class Segments {
       sp.endMs = Math.min(sp.endMs, toMs);
     }
     return spans;
+  }
+
+  /** Every camera id the index has rows for (configured or not). */
+  cameraIds(): string[] {
+    return this.cameras_.all() as string[];
+  }
+
+  /** A camera's footage as the index counts it: bytes and segments (open ones included, missing ones not), and its oldest start. */
+  usage(cameraId: string): CameraUsage {
+    return this.usage_.get(cameraId) as CameraUsage;
+  }
+
+  /** A camera's rows starting after `afterMs`, oldest first, at most `limit` (any state). */
+  oldestAfter(cameraId: string, afterMs: number, limit: number): SegmentBrief[] {
+    return this.oldest.all({ cameraId, after: afterMs, limit }) as SegmentBrief[];
+  }
+
+  /** [id, path, state] of a camera's rows starting in [fromMs, toMs), as arrays (one folder's worth: a UTC day). */
+  startingIn(cameraId: string, fromMs: number, toMs: number): [number, string, SegmentRow['state']][] {
+    return this.startingIn_.all(cameraId, fromMs, toMs) as [number, string, SegmentRow['state']][];
+  }
+
+  /** The first and last start_ms of a camera's rows (any state); null without rows. */
+  startBounds(cameraId: string): { firstMs: number; lastMs: number } | null {
+    const firstMs = this.firstStart.get(cameraId) as number | null;
+    return firstMs === null ? null : { firstMs, lastMs: this.lastStart.get(cameraId) as number };
+  }
+
+  pathOf(id: number): string | undefined {
+    return this.pathOf_.get(id) as string | undefined;
+  }
+
+  /** Deletes rows in one transaction (their files are already gone). */
+  removeMany(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    this.db.transaction(() => {
+      for (const id of ids) this.delete_.run(id);
+    })();
   }
 }
