@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import { exportBench } from './export.bench.js';
 import { listingBench } from './listing.bench.js';
+import { purgeBench } from './purge.bench.js';
 import { liveBench } from './live.bench.js';
 import { recorderBench } from './recorder.bench.js';
 
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   export: exportBench,
   recorder: recorderBench,
   live: liveBench,
+  purge: purgeBench,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in benches);
