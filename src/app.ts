@@ -13,6 +13,10 @@ import { HlsLive } from './live/hls/hls-live.js';
 import { DiskGate } from './retention/disk-gate.js';
 import { startRetention } from './retention/start-retention.js';
 import type { Retention } from './retention/retention.js';
+import { EventBus } from './events/event-bus.js';
+import { EventStore } from './events/event-store.js';
+import { startAlerts } from './events/start-alerts.js';
+import { startMotion, type StartedMotion } from './motion/start-motion.js';
 
 export interface App {
   /** Bound ports: the real ones when the config asked for 0. */
@@ -23,6 +27,8 @@ export interface App {
   readonly hub: StreamHub;
   /** footage deletion and the free-space floor */
   readonly retention: Retention;
+  /** motion detection per camera: thumbnails, events and their bus */
+  readonly motion: StartedMotion;
   /** Stops accepting, stops modules in reverse start order, closes the db. Idempotent. */
   stop(): Promise<void>;
 }
@@ -73,8 +79,16 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     started.push({ name: 'recording', stop: recording.stop });
 
     // 3b. Retention: scheduled deletes, and the free-space floor as segments are written.
-    const retention = startRetention({ config, segments: storage.segments, gate: diskGate, log: logger.child({ module: 'retention' }) });
+    const events = new EventStore(storage.db); // footage around motion events is kept longer
+    const retention = startRetention({ config, segments: storage.segments, gate: diskGate, log: logger.child({ module: 'retention' }), events });
     started.push({ name: 'retention', stop: () => retention.stop() });
+
+    // 3c. Motion: alerts first, so they still hear the events that end at shutdown; then the per-camera decoders.
+    const bus = new EventBus(logger.child({ module: 'events' }));
+    const alerts = startAlerts({ alerts: config.alerts, cameras: config.cameras, bus, version: packageVersion(), log: logger.child({ module: 'alerts' }) });
+    started.push({ name: 'alerts', stop: alerts.stop });
+    const motion = startMotion({ cameras: config.cameras, motion: config.motion, hub, db: storage.db, events, bus, log: logger.child({ module: 'motion' }) });
+    started.push({ name: 'motion', stop: motion.stop });
 
     // 4. RTMP ingest: publishers' frames flow into the hub from here on.
     const ingest = await startIngest({
@@ -99,6 +113,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       live: { hub, cameraIds: () => config.cameras.map((c) => c.id) },
       hls,
       storage: { status: () => retention.status() },
+      motion: { events, bus, thumbnails: motion.thumbnails, cameraIds: () => config.cameras.map((c) => c.id) },
     });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);
@@ -111,6 +126,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       storage,
       hub,
       retention,
+      motion,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

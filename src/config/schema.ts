@@ -44,6 +44,24 @@ const rtmpLimits = z.strictObject({
   staleTakeoverMs: positiveInt,
 });
 
+/** A polygon in normalised picture coordinates: [x, y] with 0..1 from the top-left corner. */
+const polygon = z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).min(3).max(64);
+
+/** Motion detection per camera (src/motion/DESIGN.md). */
+const cameraMotion = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    sensitivity: z.int().min(1).max(100).default(50),
+    minAreaPercent: z.number().gt(0).max(100).nullable().default(null),
+    zones: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9 _.-]{1,64}$/), points: polygon })).max(32).default([]),
+    masks: z.array(z.strictObject({ name: z.string().min(1).max(64).optional(), points: polygon })).max(32).default([]),
+    decodeFps: z.number().min(0).max(10).default(0),
+    minFrames: z.int().min(1).max(10).default(1),
+    endSeconds: z.number().min(0).max(600).default(6),
+    maxEventSeconds: z.int().min(10).max(3600).default(600),
+  })
+  .prefault({});
+
 const camera = z
   .strictObject({
     id: z.string().regex(CAMERA_ID_PATTERN),
@@ -56,7 +74,7 @@ const camera = z
         segmentSeconds: z.int().min(1).max(3600).default(60),
       })
       .prefault({}),
-    motion: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+    motion: cameraMotion,
     retention: z
       .strictObject({
         days: z.int().min(1).default(14),
@@ -73,6 +91,41 @@ const recording = z.strictObject({
   maxQueuedBytes: z.int().min(1 << 20).max(1 << 30),
   maxGapMs: z.int().min(1000).max(600_000),
   maxDriftMs: z.int().min(500).max(600_000),
+});
+
+/** Motion for all cameras: the decoder and thumbnails (per-camera detection settings are under cameras[].motion). */
+const motion = z.strictObject({
+  ffmpegPath: z.string().min(1).nullable(),
+  thumbnailWidth: z.int().min(64).max(1920),
+  jpegQuality: z.int().min(10).max(100),
+  thumbnailIntervalMs: z.int().min(0).max(3_600_000),
+  restartMinMs: z.int().min(100).max(600_000),
+  restartMaxMs: z.int().min(100).max(3_600_000),
+});
+
+const webhook = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  cameras: z.array(z.string().regex(CAMERA_ID_PATTERN)).default([]),
+  phases: z.array(z.enum(['start', 'end'])).min(1).default(['start', 'end']),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/), z.string()).default({}),
+  timeoutMs: z.int().min(100).max(60_000).default(5000),
+  retries: z.int().min(0).max(10).default(3),
+});
+
+/** Where motion events are sent (src/events/). */
+const alerts = z.strictObject({
+  webhooks: z.array(webhook).max(32),
+  mqtt: z.strictObject({
+    enabled: z.boolean(),
+    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+    username: z.string().nullable(),
+    password: z.string().nullable(),
+    clientId: z.string().min(1).max(128).nullable(),
+    topicPrefix: z.string().regex(/^[^#+\s]+[^#+\s/]$/, 'must not contain #, + or spaces, nor end with /'),
+    discovery: z.boolean(),
+    discoveryPrefix: z.string().regex(/^[^#+\s]+[^#+\s/]$/, 'must not contain #, + or spaces, nor end with /'),
+    qos: z.int().min(0).max(2),
+  }),
 });
 
 /** Deleting old footage (src/retention/); per-camera days and byte budgets are under cameras[].retention. */
@@ -99,6 +152,8 @@ export const configSchema = z
     http: z.strictObject({ port, host }),
     recording,
     retention,
+    motion,
+    alerts,
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     }),
@@ -123,6 +178,14 @@ export const configSchema = z
     if (cfg.rtmp.port !== 0 && cfg.rtmp.port === cfg.http.port) {
       ctx.addIssue({ code: 'custom', path: ['http', 'port'], message: `${cfg.http.port} is also rtmp.port` });
     }
+    cfg.alerts.webhooks.forEach((w, i) => {
+      w.cameras.forEach((id, j) => {
+        if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: ['alerts', 'webhooks', i, 'cameras', j], message: `no camera "${id}" in cameras` });
+      });
+    });
+    if (cfg.motion.restartMaxMs < cfg.motion.restartMinMs) {
+      ctx.addIssue({ code: 'custom', path: ['motion', 'restartMaxMs'], message: `must be >= motion.restartMinMs (${cfg.motion.restartMinMs})` });
+    }
     // Fail closed: accepting `true` while nothing checks tokens would leave
     // an operator believing the API is protected.
     if (cfg.auth.enabled) {
@@ -140,3 +203,6 @@ export type RtmpLimits = Config['rtmp']['limits'];
 export type LogLevel = Config['log']['level'];
 export type RecordingConfig = Config['recording'];
 export type RetentionConfig = Config['retention'];
+export type MotionConfig = Config['motion'];
+export type CameraMotionConfig = CameraConfig['motion'];
+export type AlertsConfig = Config['alerts'];

@@ -9,6 +9,11 @@ import { exportRoutes } from './routes/export.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { storageRoutes, type StorageRouteOptions } from './routes/storage.js';
 import type { Segments } from '../storage/segments.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { EventStore } from '../events/event-store.js';
+import type { ThumbnailStore } from '../motion/thumbnail-store.js';
+import { eventRoutes } from './routes/events.js';
+import { thumbnailRoutes } from './routes/thumbnails.js';
 import fastifyWebsocket from '@fastify/websocket';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { ViewerLimits } from '../live/viewer.js';
@@ -29,6 +34,8 @@ export interface HttpServerOptions {
   live?: { hub: StreamHub; cameraIds: () => string[]; limits?: ViewerLimits };
   /** HLS packagers (/live/:id/index.m3u8); registered with the live routes. */
   hls?: HlsLive;
+  /** Motion events (/api/events, /api/events/live, snapshots) and thumbnails; the routes exist only when given. */
+  motion?: { events: EventStore; bus: EventBus; thumbnails: ThumbnailStore; cameraIds: () => string[] };
 }
 
 export type HttpServer = FastifyInstance;
@@ -84,6 +91,10 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
     void app.register(exportRoutes, { ...opts.recordings, now });
   }
   if (opts.storage) void app.register(storageRoutes, opts.storage);
+  if (opts.motion) {
+    void app.register(eventRoutes, { ...opts.motion, now });
+    void app.register(thumbnailRoutes, { ...opts.motion, now });
+  }
   if (opts.live) {
     // clients only receive on live sockets: anything big they send is a mistake or an attack
     void app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 }, preClose: closeWebSockets });

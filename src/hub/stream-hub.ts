@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CameraStatus, CameraStatusSource } from './camera-status.js';
+import type { CameraStatus, CameraStatusSource, MotionStatusProvider } from './camera-status.js';
 import { LiveStream, type Publisher } from './live-stream.js';
 
 export interface HubCamera {
@@ -25,6 +25,7 @@ export class StreamHub implements CameraStatusSource {
   private readonly streams = new Map<string, LiveStream>();
   private readonly cameras: HubCamera[];
   private readonly now: () => number;
+  private motionStatus: MotionStatusProvider | null = null;
 
   constructor(private readonly opts: StreamHubOptions) {
     this.now = opts.now ?? Date.now;
@@ -75,6 +76,11 @@ export class StreamHub implements CameraStatusSource {
     }
   }
 
+  /** The motion module reports each camera's motion status through this. */
+  setMotionStatus(provider: MotionStatusProvider | null): void {
+    this.motionStatus = provider;
+  }
+
   list(): CameraStatus[] {
     return this.cameras.map((cam) => this.status(cam));
   }
@@ -92,8 +98,13 @@ export class StreamHub implements CameraStatusSource {
       audio: a ? { codec: a.codec, sampleRate: a.sampleRate, channels: a.channels } : null,
       bitrateKbps: s.live ? s.stats.bitrateKbps() : 0,
       viewers: s.consumerCount('viewer'),
+      ...motionField(this.motionStatus?.(cam.id)),
     };
   }
+}
+
+function motionField(m: CameraStatus['motion']): Pick<CameraStatus, 'motion'> {
+  return m ? { motion: m } : {};
 }
 
 function metadataFps(s: LiveStream): number | null {

@@ -47,7 +47,7 @@ describe('loadConfig', () => {
       id: 'cam2',
       name: 'Camera 2',
       recording: { enabled: true, format: 'flv', segmentSeconds: 60 },
-      motion: { enabled: true },
+      motion: { enabled: true, sensitivity: 50, minAreaPercent: null, zones: [], masks: [], decodeFps: 0, minFrames: 1, endSeconds: 6, maxEventSeconds: 600 },
       retention: { days: 14, eventDays: 60 },
     });
   });
@@ -73,7 +73,7 @@ cameras:
         name: 'front-door',
         streamKey: 's3cret',
         recording: { enabled: true, format: 'mp4', segmentSeconds: 60 },
-        motion: { enabled: true },
+        motion: { enabled: true, sensitivity: 50, minAreaPercent: null, zones: [], masks: [], decodeFps: 0, minFrames: 1, endSeconds: 6, maxEventSeconds: 600 },
         retention: { days: 14, eventDays: 60 },
       },
     ]);
@@ -116,7 +116,7 @@ cameras:
       yaml: 'cameras:\n  - id: a\n    recording: { segmentSecs: 10 }\n',
       message: 'config: cameras[0].recording.segmentSecs: unknown key (known keys: enabled, format, segmentSeconds)',
     },
-    { name: 'misspelt top-level key', yaml: 'dataDri: /x\n', message: /^config: dataDri: unknown key \(known keys: dataDir, rtmp, http, recording, retention, log, cameras, auth\)$/ },
+    { name: 'misspelt top-level key', yaml: 'dataDri: /x\n', message: /^config: dataDri: unknown key \(known keys: dataDir, rtmp, http, recording, retention, motion, alerts, log, cameras, auth\)$/ },
     { name: 'port as a word', yaml: 'http: { port: eighty }\n', message: 'config: http.port: expected a number, got "eighty"' },
     { name: 'fractional port', yaml: 'rtmp: { port: 1935.5 }\n', message: 'config: rtmp.port: expected an integer, got 1935.5' },
     { name: 'segment too long', yaml: 'cameras: [{id: a, recording: {segmentSeconds: 3601}}]\n', message: 'config: cameras[0].recording.segmentSeconds: must be <= 3600, got 3601' },
