@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import { exportBench } from './export.bench.js';
 import { listingBench } from './listing.bench.js';
+import { motionBench } from './motion.bench.js';
 import { purgeBench } from './purge.bench.js';
 import { liveBench } from './live.bench.js';
 import { recorderBench } from './recorder.bench.js';
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
   recorder: recorderBench,
   live: liveBench,
   purge: purgeBench,
+  motion: motionBench,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in benches);
