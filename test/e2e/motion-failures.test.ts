@@ -15,9 +15,10 @@ after(() => t.stop());
 
 test('ffmpeg missing: recording goes on, the camera status says decoder-missing', async () => {
   const pub = ffmpegPublish(`rtmp://127.0.0.1:${t.rtmpPort}/live/cam`, { seconds: 5, gop: 25 });
-  const status = await waitFor(() => {
-    const m = t.app.hub.list()[0].motion;
-    return m?.state === 'decoder-missing' ? m : null;
+  // what users see: GET /api/cameras says what is wrong with the camera's motion detection
+  const status = await waitFor(async () => {
+    const [cam] = await t.get<{ motion?: { state: string; enabled: boolean; active: boolean; message?: string } }[]>('/api/cameras');
+    return cam.motion?.state === 'decoder-missing' ? cam.motion : null;
   }, 'decoder-missing status');
   assert.equal(status.enabled, true);
   assert.equal(status.active, false);
