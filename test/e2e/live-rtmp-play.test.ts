@@ -11,6 +11,17 @@ before(async () => {
 });
 after(() => t.stop());
 
+/** connect, createStream, play(name), as ffplay does */
+async function player(name: string): Promise<TestRtmpClient> {
+  const c = await TestRtmpClient.connect(t.rtmpPort);
+  c.command(0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
+  await c.waitCommand('_result');
+  c.command(0, 'createStream', 2, null);
+  await c.waitCommand('_result', 2);
+  c.command(1, 'play', 3, null, name);
+  return c;
+}
+
 const viewers = async () => (await t.get<CameraStatus[]>('/api/cameras')).find((c) => c.id === 'cam')!.viewers;
 
 test('ffmpeg plays rtmp://HOST/live/<camera> and decodes 50 frames without errors; the viewer is counted', async () => {
@@ -29,24 +40,14 @@ test('ffmpeg plays rtmp://HOST/live/<camera> and decodes 50 frames without error
 });
 
 test('playing an unknown stream is refused with NetStream.Play.StreamNotFound', async () => {
-  const c = await TestRtmpClient.connect(t.rtmpPort);
-  c.command(0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
-  await c.waitCommand('_result');
-  c.command(0, 'createStream', 2, null);
-  await c.waitCommand('_result', 2);
-  c.command(1, 'play', 3, null, 'nope');
+  const c = await player('nope');
   const status = await c.waitCommand('onStatus');
   assert.equal((status.values[3] as Record<string, unknown>).code, 'NetStream.Play.StreamNotFound');
   await c.waitClosed();
 });
 
 test('a player of an offline camera waits and receives the stream when the camera connects', async () => {
-  const c = await TestRtmpClient.connect(t.rtmpPort);
-  c.command(0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
-  await c.waitCommand('_result');
-  c.command(0, 'createStream', 2, null);
-  await c.waitCommand('_result', 2);
-  c.command(1, 'play', 3, null, 'idle');
+  const c = await player('idle');
   const status = await c.waitCommand('onStatus', 2);
   assert.equal((status.values[3] as Record<string, unknown>).code, 'NetStream.Play.Start');
   const pub = ffmpegPublish(`rtmp://127.0.0.1:${t.rtmpPort}/live/idle`, { seconds: 2 });
