@@ -125,37 +125,14 @@ function parseExVideo(body: Buffer, dts: number, nalLengthSize: number): VideoPa
 }
 
 function videoInfoConfig(codec: VideoCodec, record: Buffer, firstSps: Buffer): VideoConfig {
-  if (codec === 'h264') {
-    const sps = parseH264Sps(firstSps);
-    return {
-      track: 'video',
-      codec,
-      record,
-      info: {
-        codec,
-        width: sps.width,
-        height: sps.height,
-        fps: sps.fps,
-        profile: sps.profileName,
-        level: sps.levelIdc,
-        codecString: sps.codecString,
-      },
-    };
-  }
-  const sps = parseHevcSps(firstSps);
+  // the two SPS parsers differ only in where the level lives
+  const sps = codec === 'h264' ? parseH264Sps(firstSps) : parseHevcSps(firstSps);
+  const level = 'ptl' in sps ? sps.ptl.levelIdc : sps.levelIdc;
   return {
     track: 'video',
     codec,
     record,
-    info: {
-      codec,
-      width: sps.width,
-      height: sps.height,
-      fps: sps.fps,
-      profile: sps.profileName,
-      level: sps.ptl.levelIdc,
-      codecString: sps.codecString,
-    },
+    info: { codec, width: sps.width, height: sps.height, fps: sps.fps, profile: sps.profileName, level, codecString: sps.codecString },
   };
 }
 

@@ -9,19 +9,10 @@ import { FlvLiveFormat } from '../../src/live/flv-live.js';
 import type { AudioConfig, LiveTracks, VideoConfig } from '../../src/live/viewer.js';
 import type { MediaFrame } from '../../src/media/frame.js';
 import { flvTags } from '../media/flv-file.js';
+import { AAC_CONFIG, H264_CONFIG } from '../helpers/codec-configs.js';
 
-const H264: VideoConfig = {
-  track: 'video',
-  codec: 'h264',
-  record: Buffer.from([1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, 0x1f, 1, 0, 2, 0x68, 0xee]),
-  info: { codec: 'h264', width: 640, height: 360, fps: 25, profile: 'High', level: 31, codecString: 'avc1.64001f' },
-};
-const AAC: AudioConfig = {
-  track: 'audio',
-  codec: 'aac',
-  record: Buffer.from([0x12, 0x10]),
-  info: { codec: 'aac', sampleRate: 44100, channels: 2, objectType: 2, codecString: 'mp4a.40.2' },
-};
+const H264 = H264_CONFIG;
+const AAC = AAC_CONFIG;
 const OPUS: AudioConfig = {
   track: 'audio',
   codec: 'opus',

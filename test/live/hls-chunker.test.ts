@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CmafChunker, type Chunk, type ChunkerOptions } from '../../src/live/hls/cmaf-chunker.js';
 import type { MediaFrame } from '../../src/media/frame.js';
-import { AAC, VIDEO, aac, interleave, pcma, readBack, video } from './hls-fixtures.test.js';
+import { AAC, VIDEO, aac, interleave, pcma, readBack, video } from './hls-fixtures.js';
 
 function chunk(opts: Partial<ChunkerOptions>, frames: MediaFrame[]) {
   const c = new CmafChunker({ video: VIDEO, audio: AAC, partMs: 200, segmentMs: 1000, maxSegmentMs: 10_000, ...opts });

@@ -8,7 +8,7 @@ import { HlsLive } from '../../src/live/hls/hls-live.js';
 import { HlsPackager } from '../../src/live/hls/hls-packager.js';
 import { DEFAULT_HLS_SETTINGS, type HlsSettings } from '../../src/live/hls/hls-settings.js';
 import type { MediaFrame } from '../../src/media/frame.js';
-import { AAC, PCMA, VIDEO, VIDEO_SMALL, aac, interleave, pcma, readBack, video } from './hls-fixtures.test.js';
+import { AAC, PCMA, VIDEO, VIDEO_SMALL, aac, interleave, pcma, readBack, video } from './hls-fixtures.js';
 
 const log = pino({ level: 'silent' });
 const publisher = (id: number): Publisher => ({ id, peer: 'test', lastActivity: () => 0, close: () => {} });

@@ -8,7 +8,7 @@ import { handleError, handleNotFound } from '../../src/http/errors.js';
 import { hlsRoutes } from '../../src/http/routes/hls.js';
 import { HlsLive } from '../../src/live/hls/hls-live.js';
 import type { MediaFrame } from '../../src/media/frame.js';
-import { AAC, VIDEO, aac, interleave, video } from './hls-fixtures.test.js';
+import { AAC, VIDEO, aac, interleave, video } from './hls-fixtures.js';
 
 const log = pino({ level: 'silent' });
 const hub = new StreamHub({ cameras: [{ id: 'cam', name: 'Cam' }, { id: 'off', name: 'Off' }], staleTakeoverMs: 5000, log });

@@ -9,6 +9,7 @@ import { liveMimeType, Mp4LiveFormat } from '../../src/live/mp4-live.js';
 import type { AudioConfig, LiveTracks, VideoConfig } from '../../src/live/viewer.js';
 import type { MediaFrame } from '../../src/media/frame.js';
 import { isSync, parseMoof, readBoxHeader, scanFragments } from '../../src/mp4/mp4-reader.js';
+import { AAC_CONFIG, pcmaConfig } from '../helpers/codec-configs.js';
 
 const H264: VideoConfig = {
   track: 'video',
@@ -22,18 +23,8 @@ const H265: VideoConfig = {
   record: Buffer.alloc(23, 1),
   info: { codec: 'h265', width: 640, height: 360, fps: 25, profile: 'Main', level: 93, codecString: 'hvc1.1.6.L93.B0' },
 };
-const AAC: AudioConfig = {
-  track: 'audio',
-  codec: 'aac',
-  record: Buffer.from([0x12, 0x10]),
-  info: { codec: 'aac', sampleRate: 44100, channels: 2, objectType: 2, codecString: 'mp4a.40.2' },
-};
-const PCMA: AudioConfig = {
-  track: 'audio',
-  codec: 'pcma',
-  record: Buffer.alloc(0),
-  info: { codec: 'pcma', sampleRate: 8000, channels: 1, objectType: null, codecString: 'alaw' },
-};
+const AAC = AAC_CONFIG;
+const PCMA = pcmaConfig(1);
 const tracks = (video: VideoConfig | null, audio: AudioConfig | null): LiveTracks => ({ video, audio, metadata: null });
 
 function nal(n: number): Buffer {

@@ -9,28 +9,14 @@ import assert from 'node:assert/strict';
 import type { AudioFrame, CodecConfig, MediaFrame, VideoFrame } from '../../src/media/frame.js';
 import { Fmp4Fragmenter, type Fragment, type FragmenterOptions } from '../../src/mp4/fragmenter.js';
 import { isSync, parseMoof, readBoxHeader, scanFragments, type MoofTraf } from '../../src/mp4/mp4-reader.js';
+import { AAC_CONFIG, H264_CONFIG, pcmaConfig } from '../helpers/codec-configs.js';
 
 type VideoConfig = Extract<CodecConfig, { track: 'video' }>;
 type AudioConfig = Extract<CodecConfig, { track: 'audio' }>;
 
-const VIDEO: VideoConfig = {
-  track: 'video',
-  codec: 'h264',
-  record: Buffer.from([1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, 0x1f, 1, 0, 2, 0x68, 0xee]),
-  info: { codec: 'h264', width: 640, height: 360, fps: 25, profile: 'High', level: 31, codecString: 'avc1.64001f' },
-};
-const AAC: AudioConfig = {
-  track: 'audio',
-  codec: 'aac',
-  record: Buffer.from([0x12, 0x10]),
-  info: { codec: 'aac', sampleRate: 44100, channels: 2, objectType: 2, codecString: 'mp4a.40.2' },
-};
-const PCMA_STEREO: AudioConfig = {
-  track: 'audio',
-  codec: 'pcma',
-  record: Buffer.alloc(0),
-  info: { codec: 'pcma', sampleRate: 8000, channels: 2, objectType: null, codecString: 'alaw' },
-};
+const VIDEO = H264_CONFIG;
+const AAC = AAC_CONFIG;
+const PCMA_STEREO = pcmaConfig(2);
 
 let counter = 0;
 function payload(n: number): Buffer {

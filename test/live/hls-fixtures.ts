@@ -1,33 +1,22 @@
 /**
  * Synthetic frames and configs for the HLS unit tests, and a reader for what
- * the chunker makes. Named *.test.ts only to stay among the HLS test files;
- * it holds no tests itself.
+ * the chunker makes.
  */
 import assert from 'node:assert/strict';
 import type { AudioFrame, CodecConfig, MediaFrame, VideoFrame } from '../../src/media/frame.js';
 import { isSync, parseMoof, readBoxHeader, scanFragments, type MoofTraf } from '../../src/mp4/mp4-reader.js';
 
-export type VideoConfig = Extract<CodecConfig, { track: 'video' }>;
-export type AudioConfig = Extract<CodecConfig, { track: 'audio' }>;
+import { AAC_CONFIG, H264_CONFIG, type AudioConfig, type VideoConfig } from '../helpers/codec-configs.js';
 
-export const VIDEO: VideoConfig = {
-  track: 'video',
-  codec: 'h264',
-  record: Buffer.from([1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, 0x1f, 1, 0, 2, 0x68, 0xee]),
-  info: { codec: 'h264', width: 640, height: 360, fps: 25, profile: 'High', level: 31, codecString: 'avc1.64001f' },
-};
+export type { AudioConfig, VideoConfig };
+export const VIDEO = H264_CONFIG;
 /** the same stream at another size: another SPS */
 export const VIDEO_SMALL: VideoConfig = {
   ...VIDEO,
   record: Buffer.from([1, 0x64, 0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, 0x1e, 1, 0, 2, 0x68, 0xee]),
   info: { ...VIDEO.info, width: 320, height: 240, level: 30, codecString: 'avc1.64001e' },
 };
-export const AAC: AudioConfig = {
-  track: 'audio',
-  codec: 'aac',
-  record: Buffer.from([0x12, 0x10]),
-  info: { codec: 'aac', sampleRate: 44100, channels: 2, objectType: 2, codecString: 'mp4a.40.2' },
-};
+export const AAC = AAC_CONFIG;
 export const PCMA: AudioConfig = {
   track: 'audio',
   codec: 'pcma',
