@@ -20,6 +20,7 @@ import type { ViewerLimits } from '../live/viewer.js';
 import { closeWebSockets, liveRoutes } from './routes/live.js';
 import { hlsRoutes } from './routes/hls.js';
 import type { HlsLive } from '../live/hls/hls-live.js';
+import { webRoutes } from './routes/web.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -84,6 +85,7 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
+  void app.register(webRoutes);
   void app.register(healthRoutes, { version: opts.version, startedAt: now(), now });
   void app.register(cameraRoutes, { cameras: opts.cameras });
   if (opts.recordings) {

@@ -1,0 +1,39 @@
+/** Debian's Chromium driven by playwright-core, for tests of pages served by the NVR itself. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** A test's `skip` option: false when Chromium is here, else the reason. */
+export const skipWithoutChromium: false | string = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (CI installs Debian's chromium package)`;
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * A headless Chromium with a fresh profile. The flags keep it off the
+ * network (this machine refuses outside connections) and let media autoplay.
+ */
+export async function launchBrowser(opts: { viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {}): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'nvr-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: opts.viewport ?? { width: 1280, height: 800 },
+    acceptDownloads: opts.acceptDownloads ?? true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export function LoginPage(_props: { onLogin: () => void }) {
+  return <h1>Log in</h1>;
+}
