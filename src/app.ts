@@ -22,6 +22,8 @@ export interface App {
   /** Bound ports: the real ones when the config asked for 0. */
   readonly httpPort: number;
   readonly rtmpPort: number;
+  /** the bound RTMPS port, null when rtmp.tls is off */
+  readonly rtmpsPort: number | null;
   readonly storage: Storage;
   /** live streams per camera: later modules (recorder, motion, live view) attach here */
   readonly hub: StreamHub;
@@ -118,11 +120,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);
 
-    logger.info(listeningLine(config, httpPort, rtmpPort), 'listening');
+    logger.info(listeningLine(config, httpPort, rtmpPort, ingest.tlsPort), 'listening');
     let stopping: Promise<void> | undefined;
     return {
       httpPort,
       rtmpPort,
+      rtmpsPort: ingest.tlsPort,
       storage,
       hub,
       retention,
@@ -136,7 +139,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 }
 
 /** Fields of the start-up line: bound ports (tests read them) and URLs to paste. */
-function listeningLine(config: Config, httpPort: number, rtmpPort: number): Record<string, unknown> {
+function listeningLine(config: Config, httpPort: number, rtmpPort: number, rtmpsPort: number | null): Record<string, unknown> {
   const line: Record<string, unknown> = {
     http: httpPort,
     rtmp: rtmpPort,
@@ -145,6 +148,10 @@ function listeningLine(config: Config, httpPort: number, rtmpPort: number): Reco
     cameras: config.cameras.map((c) => c.id),
   };
   line.publishUrl = `rtmp://${displayHost(config.rtmp.host)}:${rtmpPort}/live/<cameraId>`;
+  if (rtmpsPort !== null) {
+    line.rtmps = rtmpsPort;
+    line.publishUrlTls = `rtmps://${displayHost(config.rtmp.tls.host)}:${rtmpsPort}/live/<cameraId>`;
+  }
   return line;
 }
 

@@ -5,6 +5,7 @@ import { NvrError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
 import { formatIssue, formatPath } from './format-issue.js';
 import { packageRoot } from './package-root.js';
+import { checkTlsFiles } from './tls-files.js';
 
 export type { Config } from './schema.js';
 
@@ -56,7 +57,9 @@ export function loadConfig({ argv, env, cwd }: LoadConfigInput): Config {
     const from = sources.get(formatPath(issue.path as PropertyKey[]));
     throw new ConfigError(formatIssue(issue, raw, configSchema) + (from ? ` (from ${from})` : ''));
   }
-  return { ...result.data, dataDir: resolve(cwd, result.data.dataDir) };
+  const tls = checkTlsFiles(result.data.rtmp.tls, cwd);
+  if ('problem' in tls) throw new ConfigError(tls.problem);
+  return { ...result.data, dataDir: resolve(cwd, result.data.dataDir), rtmp: { ...result.data.rtmp, tls: tls.ok } };
 }
 
 /** `--config FILE` or `--config=FILE`; anything else on the command line is a mistake. */

@@ -1,5 +1,6 @@
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { parseCidr } from './cidr.js';
 
 /**
  * The config file's shape. Objects are strict so a misspelt key is an error
@@ -29,6 +30,24 @@ const byteSize = z.unknown().transform((v, ctx) => {
   }
   return n;
 });
+/** Addresses that may publish: IPv4/IPv6 addresses or CIDR blocks; an empty list allows any. */
+const addressList = z
+  .array(
+    z.string().refine((v) => parseCidr(v) !== null, {
+      error: (iss) => `${JSON.stringify(iss.input)} is not an IP address or CIDR block (like 192.168.1.0/24, 10.0.0.7, fd00::/8)`,
+    }),
+  )
+  .max(1024);
+
+/** RTMPS: RTMP over TLS on its own port, with a certificate and key from PEM files (read and checked at start). */
+const rtmpTls = z.strictObject({
+  enabled: z.boolean(),
+  port,
+  host,
+  cert: z.string().min(1).nullable(),
+  key: z.string().min(1).nullable(),
+});
+
 /** An optional limit: absent or null means none. */
 const optionalLimit = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
 
@@ -67,6 +86,7 @@ const camera = z
     id: z.string().regex(CAMERA_ID_PATTERN),
     name: z.string().min(1).max(200).optional(),
     streamKey: z.string().regex(STREAM_KEY_PATTERN).optional(),
+    publishFrom: addressList.optional(),
     recording: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -148,7 +168,7 @@ const apiToken = z.strictObject({
 export const configSchema = z
   .strictObject({
     dataDir: z.string().min(1),
-    rtmp: z.strictObject({ port, host, limits: rtmpLimits }),
+    rtmp: z.strictObject({ port, host, allowPublishFrom: addressList, tls: rtmpTls, limits: rtmpLimits }),
     http: z.strictObject({ port, host }),
     recording,
     retention,
@@ -177,6 +197,14 @@ export const configSchema = z
     });
     if (cfg.rtmp.port !== 0 && cfg.rtmp.port === cfg.http.port) {
       ctx.addIssue({ code: 'custom', path: ['http', 'port'], message: `${cfg.http.port} is also rtmp.port` });
+    }
+    const tls = cfg.rtmp.tls;
+    if (tls.enabled) {
+      for (const k of ['cert', 'key'] as const) {
+        if (!tls[k]) ctx.addIssue({ code: 'custom', path: ['rtmp', 'tls', k], message: `is required when rtmp.tls.enabled is true (a PEM file)` });
+      }
+      const clash = tls.port === 0 ? null : tls.port === cfg.rtmp.port ? 'rtmp.port' : tls.port === cfg.http.port ? 'http.port' : null;
+      if (clash) ctx.addIssue({ code: 'custom', path: ['rtmp', 'tls', 'port'], message: `${tls.port} is also ${clash}` });
     }
     cfg.alerts.webhooks.forEach((w, i) => {
       w.cameras.forEach((id, j) => {

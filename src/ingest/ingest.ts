@@ -5,6 +5,7 @@ import type { StreamHub } from '../hub/stream-hub.js';
 import { FlvDemuxer } from '../media/flv-demuxer.js';
 import type { IngestSink, PublishDecision, PublishGate, PublishRequest } from '../rtmp/session.js';
 import { sanitizeMetadata } from './metadata.js';
+import { AddressAllowList } from './address-allow-list.js';
 import { checkPublish, type PublishCamera } from './publish-auth.js';
 import { parsePublishTarget } from './publish-target.js';
 
@@ -19,6 +20,8 @@ export interface IngestOptions {
   hub: StreamHub;
   log: Logger;
   publishLog?: PublishLog;
+  /** `rtmp.allowPublishFrom`: addresses (CIDR blocks) that may publish at all; empty or absent: any */
+  allowPublishFrom?: readonly string[];
   now?: () => number;
 }
 
@@ -34,21 +37,23 @@ const MAX_WARNINGS = 20;
 export class Ingest implements PublishGate {
   private readonly cameras: Map<string, PublishCamera>;
   private readonly now: () => number;
+  private readonly allowFrom: AddressAllowList | null;
 
   constructor(private readonly opts: IngestOptions) {
     this.cameras = new Map(opts.cameras.map((c) => [c.id, c]));
     this.now = opts.now ?? Date.now;
+    this.allowFrom = opts.allowPublishFrom?.length ? new AddressAllowList(opts.allowPublishFrom) : null;
   }
 
   open(req: PublishRequest, publisher: Publisher): PublishDecision {
     const target = parsePublishTarget(req.app, req.tcUrl, req.name);
-    const log = this.opts.log.child({ camera: target.cameraId, peer: publisher.peer });
+    const log = this.opts.log.child({ camera: target.cameraId, peer: publisher.peer, transport: req.transport });
     const refuse = (code: string, message: string): PublishDecision => {
       log.warn({ code, app: target.app, client: req.client }, `publish refused: ${message}`);
       return { ok: false, code, message };
     };
     if (target.app !== APP) return refuse('UNKNOWN_APP', `unknown application "${target.app}", publish to rtmp://HOST/${APP}/<cameraId>`);
-    const check = checkPublish(this.cameras, target.cameraId, target.key);
+    const check = checkPublish(this.cameras, target.cameraId, target.key, req.address, this.allowFrom);
     if (!check.ok) return refuse(check.code, check.message);
     const claim = this.opts.hub.claim(target.cameraId, publisher);
     if (!claim.ok) return refuse(claim.code, claim.message);

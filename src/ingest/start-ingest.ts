@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { CameraConfig, Config } from '../config/schema.js';
 import { StreamHub } from '../hub/stream-hub.js';
@@ -7,6 +9,8 @@ import { Ingest, type PublishLog } from './ingest.js';
 
 export interface StartedIngest {
   port: number;
+  /** the bound RTMPS port, null when rtmp.tls is off */
+  tlsPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -24,7 +28,7 @@ export async function startIngest(opts: {
   log: Logger;
 }): Promise<StartedIngest> {
   const { rtmp, cameras, hub, log } = opts;
-  const ingest = new Ingest({ cameras, hub, log, publishLog: opts.publishLog });
+  const ingest = new Ingest({ cameras, hub, log, publishLog: opts.publishLog, allowPublishFrom: rtmp.allowPublishFrom });
   const server = new RtmpServer({
     host: rtmp.host,
     port: rtmp.port,
@@ -41,6 +45,7 @@ export async function startIngest(opts: {
         maxPendingBytes: 2 * rtmp.limits.maxMessageBytes,
       },
     },
+    tls: rtmp.tls.enabled ? { host: rtmp.tls.host, port: rtmp.tls.port, context: secureContext(rtmp.tls) } : undefined,
     gate: ingest,
     playGate: new LivePlayGate(hub, log),
     log,
@@ -48,9 +53,15 @@ export async function startIngest(opts: {
   const port = await server.listen();
   return {
     port,
+    tlsPort: server.tlsPort,
     stop: async () => {
       hub.closeAll('server shutting down');
       await server.close();
     },
   };
+}
+
+/** The certificate and key (config loading has already checked they parse and match). */
+function secureContext(tls: Config['rtmp']['tls']): SecureContext {
+  return createSecureContext({ cert: readFileSync(tls.cert!), key: readFileSync(tls.key!) });
 }

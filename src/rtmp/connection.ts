@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { NvrError } from '../errors.js';
 import { ChunkReader, type ChunkReaderLimits } from './chunk-reader.js';
@@ -36,6 +37,10 @@ let nextId = 1;
 export class RtmpConnection {
   readonly id = nextId++;
   readonly peer: string;
+  /** the peer's IP address as the socket reports it (IPv4-mapped on a dual-stack listener) */
+  readonly address: string;
+  /** RTMPS: the socket is TLS */
+  readonly encrypted: boolean;
   private readonly reader: ChunkReader;
   private readonly writer = new ChunkWriter();
   private handshake: ServerHandshake | null = new ServerHandshake();
@@ -55,6 +60,8 @@ export class RtmpConnection {
     private readonly now: () => number = Date.now,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.address = socket.remoteAddress ?? '';
+    this.encrypted = socket instanceof TLSSocket;
     this.lastActivityMs = now();
     this.reader = new ChunkReader(limits.chunk);
     this.handler = makeHandler(this);

@@ -16,6 +16,10 @@ export interface PublishRequest {
   name: string;
   /** the client's flashVer string, for logs */
   client: string;
+  /** the peer's IP address (allow-lists) */
+  address: string;
+  /** rtmps when the connection is TLS */
+  transport: 'rtmp' | 'rtmps';
 }
 
 /** Where an accepted publish sends its media; the ingest layer implements it. */
@@ -201,7 +205,7 @@ export class RtmpSession implements MessageHandler, Publisher {
       this.conn.send(onStatus(streamId, 'error', 'NetStream.Publish.BadName', 'this connection is already publishing'));
       return;
     }
-    const decision = this.gate.open({ app: this.app!, tcUrl: this.tcUrl, name: name.slice(0, 1024), client: this.client }, this);
+    const decision = this.gate.open({ app: this.app!, tcUrl: this.tcUrl, name: name.slice(0, 1024), client: this.client, address: this.conn.address, transport: this.conn.encrypted ? 'rtmps' : 'rtmp' }, this);
     if (!decision.ok) {
       const code = decision.code === 'ALREADY_PUBLISHING' ? 'NetStream.Publish.BadName' : 'NetStream.Publish.Unauthorized';
       this.conn.send(onStatus(streamId, 'error', code, decision.message));

@@ -24,6 +24,8 @@ describe('loadConfig', () => {
     assert.deepEqual(cfg.rtmp, {
       port: 1935,
       host: '0.0.0.0',
+      allowPublishFrom: [],
+      tls: { enabled: false, port: 1936, host: '0.0.0.0', cert: null, key: null },
       limits: {
         maxConnections: 256,
         maxConnectionsPerAddress: 32,
