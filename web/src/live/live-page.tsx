@@ -1,3 +1,58 @@
-export function LivePage() {
-  return <h1>Live</h1>;
+import { useEffect } from 'preact/hooks';
+import { useMotionActive } from '../components/motion-feed.js';
+import { useCameras } from '../components/use-cameras.js';
+import { href, navigate, type Route } from '../router.js';
+import { LiveTile } from './live-tile.js';
+
+/**
+ * #/live: every camera's tile in a grid; #/live/<id>: one camera large
+ * (Esc or the browser's back button returns to the grid).
+ */
+export function LivePage(props: { route: Route }) {
+  const { cameras, error } = useCameras();
+  const motion = useMotionActive();
+  const single = props.route.params[0];
+
+  useEffect(() => {
+    if (!single) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') history.length > 1 ? history.back() : navigate(href('live'), true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [single]);
+
+  if (error && !cameras) return <p class="error">Cameras could not be loaded: {error}</p>;
+  if (!cameras) return <p class="muted">Loading…</p>;
+  if (cameras.length === 0) {
+    return (
+      <p class="empty">
+        No cameras yet. <a href={href('cameras')}>Add one</a>.
+      </p>
+    );
+  }
+  const isActive = (id: string) => motion.has(id) || cameras.find((c) => c.id === id)?.motion?.active === true;
+
+  if (single) {
+    const cam = cameras.find((c) => c.id === single);
+    if (!cam) return <p class="error">No camera “{single}”. <a href={href('live')}>Back to all cameras</a></p>;
+    return (
+      <div class="live-single">
+        <div class="toolbar">
+          <a href={href('live')} class="button">← All cameras</a>
+          <a href={href('timeline', [cam.id])} class="button">Timeline</a>
+          <span class="muted hint">Esc: back</span>
+        </div>
+        <LiveTile key={cam.id} camera={cam} motion={isActive(cam.id)} large />
+      </div>
+    );
+  }
+
+  return (
+    <div class={`grid n${Math.min(cameras.length, 4)}`}>
+      {cameras.map((c) => (
+        <LiveTile key={c.id} camera={c} motion={isActive(c.id)} onOpen={() => navigate(href('live', [c.id]))} />
+      ))}
+    </div>
+  );
 }

@@ -1,0 +1,121 @@
+/**
+ * The live grid in Debian's Chromium, served by the app itself: ffmpeg
+ * publishes, the tile plays through MSE and says "live"; the publisher stops
+ * and comes back, and the tile plays again on its own. Screenshots of the
+ * grid (desktop light and dark, phone) and of one camera enlarged.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app-harness.js';
+import { launchBrowser, skipWithoutChromium as skip, type Browser } from '../helpers/browser.js';
+import { ffmpegPublish, waitFor, type Run } from '../helpers/media-tools.js';
+import { buildUiOnce, screenshot, tileState } from './web-helpers.js';
+
+let t: TestApp;
+let browser: Browser;
+let page: Page;
+let pub: Run | null = null;
+const base = () => `http://127.0.0.1:${t.httpPort}`;
+const publish = () => ffmpegPublish(`rtmp://127.0.0.1:${t.rtmpPort}/live/yard`, { seconds: 120, gop: 25 });
+const live = async (id: string) => (await t.get<{ id: string; live: boolean }[]>('/api/cameras')).find((c) => c.id === id)?.live;
+
+before(async () => {
+  if (skip) return;
+  await buildUiOnce();
+  t = await startTestApp({
+    cameras: [
+      { id: 'yard', name: 'Back yard', recording: { enabled: false }, motion: { enabled: false } },
+      { id: 'gate', name: 'Gate', recording: { enabled: false }, motion: { enabled: false } },
+    ],
+  });
+  pub = publish();
+  await waitFor(() => live('yard'), 'yard live');
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+});
+
+after(async () => {
+  if (skip) return;
+  pub?.proc.kill('SIGKILL');
+  await browser?.close();
+  await t?.stop();
+});
+
+/** Waits until the tile's video has advanced `seconds` past where it was and can show frames. */
+async function playsOn(id: string, seconds: number, what: string) {
+  const start = (await tileState(page, id))?.currentTime ?? 0;
+  return waitFor(async () => {
+    const s = await tileState(page, id);
+    return s && s.readyState >= 2 && s.currentTime > start + seconds ? s : null;
+  }, what, 20_000);
+}
+
+test('the live tile plays through MSE, says live, and stays near the live edge', { skip }, async (ctx) => {
+  const opened = Date.now();
+  await page.goto(`${base()}/#/live`);
+  const first = await playsOn('yard', 0.5, 'the yard tile to play');
+  ctx.diagnostic(`playing ${Date.now() - opened} ms after the page opened`);
+  assert.equal(first.badge, 'live');
+  assert.equal(first.state, 'playing');
+  const gate = await tileState(page, 'gate');
+  assert.equal(gate?.badge, 'offline', 'a camera that never published shows offline');
+
+  await playsOn('yard', 2, 'two more seconds of video');
+  const lags: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setTimeout(r, 400));
+    const s = (await tileState(page, 'yard'))!;
+    lags.push(s.bufferedEnd - s.currentTime);
+  }
+  ctx.diagnostic(`behind the buffered end: ${lags.map((x) => x.toFixed(2)).join(', ')} s`);
+  assert.ok(Math.max(...lags) < 1.6, `within ~1.5 s of the live edge: ${lags.join(', ')}`);
+  await screenshot(page, 'live-desktop');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'live-desktop-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+});
+
+test('after the publisher stops and comes back, the tile plays again by itself', { skip }, async () => {
+  pub!.proc.kill('SIGKILL');
+  await pub!.exited;
+  await waitFor(async () => (await tileState(page, 'yard'))?.badge === 'offline', 'the tile to say offline', 15_000);
+  pub = publish();
+  await waitFor(async () => (await tileState(page, 'yard'))?.badge === 'live', 'the tile to say live again', 15_000);
+  const s = await playsOn('yard', 2, 'the tile to play two seconds after the publisher came back');
+  assert.ok(s.readyState >= 2);
+});
+
+test('a click enlarges a tile, Escape returns to the grid', { skip }, async () => {
+  await page.click('.tile[data-camera="yard"]');
+  await page.waitForURL(/#\/live\/yard$/);
+  await page.waitForSelector('.tile.large[data-camera="yard"]');
+  await playsOn('yard', 1, 'the enlarged tile to play');
+  await screenshot(page, 'live-single');
+  await page.keyboard.press('Escape');
+  await page.waitForURL(/#\/live$/);
+  await page.waitForSelector('.tile[data-camera="gate"]');
+});
+
+test('on a phone (375 px) the grid is one column and the tile plays', { skip }, async () => {
+  const phone = await browser.context.newPage();
+  try {
+    await phone.setViewportSize({ width: 375, height: 812 });
+    await phone.goto(`${base()}/#/live`);
+    await phone.waitForSelector('.tile[data-camera="gate"]');
+    const boxes = await Promise.all(['yard', 'gate'].map((id) => phone.locator(`.tile[data-camera="${id}"]`).boundingBox()));
+    assert.ok(boxes[0] && boxes[1]);
+    assert.equal(Math.round(boxes[0].x), Math.round(boxes[1].x), 'tiles stacked in one column');
+    assert.ok(boxes[1].y > boxes[0].y);
+    assert.ok(boxes[0].width > 330 && boxes[0].x + boxes[0].width <= 375, `tile fills the width: ${JSON.stringify(boxes[0])}`);
+    const scrollWidth = await phone.evaluate('document.documentElement.scrollWidth');
+    assert.ok(Number(scrollWidth) <= 375, `no sideways scrolling (${scrollWidth} px)`);
+    await waitFor(async () => {
+      const s = await tileState(phone, 'yard');
+      return s && s.readyState >= 2 && s.currentTime > 0.5;
+    }, 'the phone tile to play', 20_000);
+    await screenshot(phone, 'live-phone');
+  } finally {
+    await phone.close();
+  }
+});
