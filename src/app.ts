@@ -17,6 +17,9 @@ import { EventBus } from './events/event-bus.js';
 import { EventStore } from './events/event-store.js';
 import { startAlerts } from './events/start-alerts.js';
 import { startMotion, type StartedMotion } from './motion/start-motion.js';
+import { CameraRegistry } from './cameras/camera-registry.js';
+import { CameraStore } from './cameras/camera-store.js';
+import { followCameras } from './cameras/follow-cameras.js';
 
 export interface App {
   /** Bound ports: the real ones when the config asked for 0. */
@@ -25,6 +28,8 @@ export interface App {
   /** the bound RTMPS port, null when rtmp.tls is off */
   readonly rtmpsPort: number | null;
   readonly storage: Storage;
+  /** the cameras: config file overlaid by API changes; modules follow its changes */
+  readonly cameras: CameraRegistry;
   /** live streams per camera: later modules (recorder, motion, live view) attach here */
   readonly hub: StreamHub;
   /** footage deletion and the free-space floor */
@@ -63,14 +68,23 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const storage = startStorage(config.dataDir, logger.child({ module: 'storage' }));
     started.push({ name: 'storage', stop: storage.stop });
 
+    // 1c. The cameras: the config file's, overlaid by those added, edited or deleted through the API.
+    const registry = new CameraRegistry({
+      config: config.cameras,
+      store: new CameraStore(storage.db),
+      maxCameras: config.maxCameras,
+      log: logger.child({ module: 'cameras' }),
+    });
+    const cameraList = registry.list();
+
     // 2. Recordings a crash left open are finalised before anything new is written.
     await recoverRecordings({ dataDir: config.dataDir, segments: storage.segments, log: logger.child({ module: 'recovery' }) });
 
     // 3. The hub, and the consumers that attach to it before any publisher can connect.
-    const hub = createHub(config, logger.child({ module: 'hub' }));
+    const hub = createHub({ cameras: cameraList, rtmp: config.rtmp }, logger.child({ module: 'hub' }));
     const diskGate = new DiskGate(); // retention holds recording here when the disk is full
     const recording = startRecording({
-      cameras: config.cameras,
+      cameras: cameraList,
       recording: config.recording,
       hub,
       segments: storage.segments,
@@ -82,20 +96,21 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
     // 3b. Retention: scheduled deletes, and the free-space floor as segments are written.
     const events = new EventStore(storage.db); // footage around motion events is kept longer
-    const retention = startRetention({ config, segments: storage.segments, gate: diskGate, log: logger.child({ module: 'retention' }), events });
+    const retention = startRetention({ config: { ...config, cameras: cameraList }, segments: storage.segments, gate: diskGate, log: logger.child({ module: 'retention' }), events });
     started.push({ name: 'retention', stop: () => retention.stop() });
 
     // 3c. Motion: alerts first, so they still hear the events that end at shutdown; then the per-camera decoders.
     const bus = new EventBus(logger.child({ module: 'events' }));
-    const alerts = startAlerts({ alerts: config.alerts, cameras: config.cameras, bus, version: packageVersion(), log: logger.child({ module: 'alerts' }) });
+    // MQTT discovery announces the cameras of the start; cameras changed later are announced at the next start
+    const alerts = startAlerts({ alerts: config.alerts, cameras: cameraList, bus, version: packageVersion(), log: logger.child({ module: 'alerts' }) });
     started.push({ name: 'alerts', stop: alerts.stop });
-    const motion = startMotion({ cameras: config.cameras, motion: config.motion, hub, db: storage.db, events, bus, log: logger.child({ module: 'motion' }) });
+    const motion = startMotion({ cameras: () => registry.list(), motion: config.motion, hub, db: storage.db, events, bus, log: logger.child({ module: 'motion' }) });
     started.push({ name: 'motion', stop: motion.stop });
 
     // 4. RTMP ingest: publishers' frames flow into the hub from here on.
     const ingest = await startIngest({
       rtmp: config.rtmp,
-      cameras: config.cameras,
+      cameras: cameraList,
       hub,
       publishLog: storage.publishSessions,
       log: logger.child({ module: 'rtmp' }),
@@ -103,30 +118,43 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     started.push({ name: 'rtmp', stop: ingest.stop });
     // HLS packagers start on a camera's first playlist request; their clients count as viewers
     const hls = new HlsLive({ hub, log: logger.child({ module: 'hls' }) });
-    const cameras: CameraStatusSource = { list: () => hub.list().map((c) => ({ ...c, viewers: c.viewers + hls.viewers(c.id) })) };
     const rtmpPort = ingest.port;
+    // from here on every module follows cameras added, edited and deleted at runtime
+    const unfollow = followCameras(registry, { hub, ingest: ingest.ingest, recording, motion, retention, hls }, logger.child({ module: 'cameras' }));
+    started.push({ name: 'cameras', stop: unfollow });
+    const cameras: CameraStatusSource = {
+      list: () =>
+        registry.list().flatMap((cam) => {
+          const c = hub.statusOf(cam.id);
+          return c ? [{ ...c, viewers: c.viewers + hls.viewers(c.id), source: cam.source }] : [];
+        }),
+    };
+    // footage, thumbnails and events of a deleted camera stay browsable by its id until retention removes them
+    const footageIds = (): string[] => [...new Set([...registry.ids(), ...storage.segments.cameraIds()])];
 
     // 5. HTTP API (last, so it never serves from half-started modules).
     const http = buildHttpServer({
       logger,
       cameras,
       version: packageVersion(),
-      recordings: { segments: storage.segments, dataDir: config.dataDir, cameraIds: () => config.cameras.map((c) => c.id) },
-      live: { hub, cameraIds: () => config.cameras.map((c) => c.id) },
+      recordings: { segments: storage.segments, dataDir: config.dataDir, cameraIds: footageIds },
+      live: { hub, cameraIds: () => registry.ids() },
       hls,
       storage: { status: () => retention.status() },
-      motion: { events, bus, thumbnails: motion.thumbnails, cameraIds: () => config.cameras.map((c) => c.id) },
+      motion: { events, bus, thumbnails: motion.thumbnails, cameraIds: () => [...new Set([...footageIds(), ...events.cameraIds()])] },
+      cameraAdmin: { registry, rtmp: { host: config.rtmp.host, port: rtmpPort }, fallbackHost: () => displayHost('0.0.0.0') },
     });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);
 
-    logger.info(listeningLine(config, httpPort, rtmpPort, ingest.tlsPort), 'listening');
+    logger.info({ ...listeningLine(config, httpPort, rtmpPort, ingest.tlsPort), cameras: registry.ids() }, 'listening');
     let stopping: Promise<void> | undefined;
     return {
       httpPort,
       rtmpPort,
       rtmpsPort: ingest.tlsPort,
       storage,
+      cameras: registry,
       hub,
       retention,
       motion,

@@ -81,7 +81,8 @@ const cameraMotion = z
   })
   .prefault({});
 
-const camera = z
+/** One camera: the config file's cameras[] entries, and cameras added or edited through the API (src/cameras/). */
+export const cameraSchema = z
   .strictObject({
     id: z.string().regex(CAMERA_ID_PATTERN),
     name: z.string().min(1).max(200).optional(),
@@ -177,13 +178,18 @@ export const configSchema = z
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     }),
-    cameras: z.array(camera),
+    cameras: z.array(cameraSchema),
+    /** cameras in the config file and added through the API together */
+    maxCameras: z.int().min(1).max(4096),
     auth: z.strictObject({
       enabled: z.boolean(),
       apiTokens: z.array(apiToken),
     }),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.cameras.length > cfg.maxCameras) {
+      ctx.addIssue({ code: 'custom', path: ['cameras'], message: `${cfg.cameras.length} cameras, more than maxCameras (${cfg.maxCameras})` });
+    }
     const seen = new Map<string, number>();
     cfg.cameras.forEach((cam, i) => {
       const first = seen.get(cam.id);

@@ -7,7 +7,7 @@ import type { Db } from '../storage/db.js';
  */
 export const MAX_EVENT_MS = 60 * 60 * 1000;
 
-export type EventEndReason = 'quiet' | 'max-length' | 'publish-ended' | 'decoder-lost' | 'shutdown' | 'crash-recovered';
+export type EventEndReason = 'quiet' | 'max-length' | 'publish-ended' | 'decoder-lost' | 'shutdown' | 'crash-recovered' | 'settings-changed' | 'camera-removed';
 
 export interface EventRow {
   id: number;
@@ -55,6 +55,7 @@ export class EventStore {
   private readonly snapshot_: Statement;
   private readonly overlap: Statement;
   private readonly prune: Statement;
+  private readonly cameraIds_: Statement;
   private readonly lists = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
@@ -80,6 +81,7 @@ export class EventStore {
       )
       .pluck();
     this.prune = db.prepare('DELETE FROM events WHERE camera_id = ? AND start_ms < ? AND end_ms IS NOT NULL');
+    this.cameraIds_ = db.prepare('SELECT DISTINCT camera_id FROM events').pluck();
   }
 
   /** Records a starting event; returns its id. */
@@ -132,6 +134,11 @@ export class EventStore {
   /** Retention (EventSpans): whether an event of the camera overlaps [startMs, endMs). */
   overlaps(cameraId: string, startMs: number, endMs: number): boolean {
     return this.overlap.get({ cameraId, startMs, endMs, lowest: startMs - MAX_EVENT_MS }) !== undefined;
+  }
+
+  /** Every camera with events, removed ones included (an index scan). */
+  cameraIds(): string[] {
+    return this.cameraIds_.all() as string[];
   }
 
   /** Deletes the camera's ended events that started before `beforeMs`; returns how many. */

@@ -21,6 +21,7 @@ import { closeWebSockets, liveRoutes } from './routes/live.js';
 import { hlsRoutes } from './routes/hls.js';
 import type { HlsLive } from '../live/hls/hls-live.js';
 import { webRoutes } from './routes/web.js';
+import { cameraAdminRoutes, type CameraAdminOptions } from './routes/camera-admin.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -37,6 +38,8 @@ export interface HttpServerOptions {
   hls?: HlsLive;
   /** Motion events (/api/events, /api/events/live, snapshots) and thumbnails; the routes exist only when given. */
   motion?: { events: EventStore; bus: EventBus; thumbnails: ThumbnailStore; cameraIds: () => string[] };
+  /** Camera administration (settings, add, edit, delete at runtime); the routes exist only when given. */
+  cameraAdmin?: CameraAdminOptions;
 }
 
 export type HttpServer = FastifyInstance;
@@ -88,6 +91,7 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
   void app.register(webRoutes);
   void app.register(healthRoutes, { version: opts.version, startedAt: now(), now });
   void app.register(cameraRoutes, { cameras: opts.cameras });
+  if (opts.cameraAdmin) void app.register(cameraAdminRoutes, opts.cameraAdmin);
   if (opts.recordings) {
     void app.register(recordingRoutes, { ...opts.recordings, now });
     void app.register(exportRoutes, { ...opts.recordings, now });

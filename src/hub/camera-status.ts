@@ -10,6 +10,8 @@ export interface CameraStatus {
   viewers: number;
   /** motion detection for this camera; absent when the motion module is not running */
   motion?: CameraMotionStatus;
+  /** where the camera came from (src/cameras/): the config file or the API; absent without a registry */
+  source?: 'config' | 'api';
 }
 
 /**

@@ -50,10 +50,13 @@ export class LiveStream {
   /**
    * Attaches a consumer; it first receives the current configuration and
    * metadata, and with `fromKeyframe` the frames since the latest keyframe, so
-   * a viewer's picture starts at once. Returns detach.
+   * a viewer's picture starts at once; with `joinLive`, onPublishStart first
+   * when a publisher is on. Returns detach.
    */
-  attach(consumer: StreamConsumer, opts: { fromKeyframe?: boolean } = {}): () => void {
+  attach(consumer: StreamConsumer, opts: { fromKeyframe?: boolean; joinLive?: boolean } = {}): () => void {
     this.consumers.add(consumer);
+    // a consumer started while the camera publishes (a setting changed at runtime) hears the start it missed
+    if (opts.joinLive && this.live) this.call(consumer, (c) => c.onPublishStart?.());
     if (this.video) this.call(consumer, (c) => c.onConfig?.(this.video!));
     if (this.audio) this.call(consumer, (c) => c.onConfig?.(this.audio!));
     if (this.metadata) this.call(consumer, (c) => c.onMetadata?.(this.metadata!));
@@ -79,6 +82,14 @@ export class LiveStream {
   endPublishing(reason: string): void {
     this.publisher = null;
     this.fanOut((c) => c.onPublishEnd?.(reason));
+  }
+
+  /** The camera was removed: every consumer hears it and is detached. */
+  close(reason: string): void {
+    const consumers = [...this.consumers];
+    this.consumers.clear();
+    for (const c of consumers) this.call(c, (x) => x.onStreamClosed?.(reason));
+    this.gop.reset();
   }
 
   pushConfig(config: CodecConfig): void {

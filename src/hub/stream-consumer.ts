@@ -17,4 +17,6 @@ export interface StreamConsumer {
   onPublishStart?(): void;
   /** the publisher went away; the consumer stays attached for the next one */
   onPublishEnd?(reason: string): void;
+  /** the camera was removed: the consumer is detached and ends (a viewer closes its connection) */
+  onStreamClosed?(reason: string): void;
 }

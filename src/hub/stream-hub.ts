@@ -23,13 +23,13 @@ export type ClaimResult = { ok: true; stream: LiveStream } | { ok: false; code: 
  */
 export class StreamHub implements CameraStatusSource {
   private readonly streams = new Map<string, LiveStream>();
-  private readonly cameras: HubCamera[];
+  private cameras: HubCamera[];
   private readonly now: () => number;
   private motionStatus: MotionStatusProvider | null = null;
 
   constructor(private readonly opts: StreamHubOptions) {
     this.now = opts.now ?? Date.now;
-    this.cameras = opts.cameras;
+    this.cameras = [...opts.cameras];
     for (const cam of opts.cameras) this.streams.set(cam.id, new LiveStream(cam.id, opts.log, this.now));
   }
 
@@ -65,6 +65,42 @@ export class StreamHub implements CameraStatusSource {
     if (stream?.publisher === publisher) stream.endPublishing(reason);
   }
 
+  /** A camera added at runtime: its stream exists from now on (listed last). */
+  add(cam: HubCamera): void {
+    if (this.streams.has(cam.id)) return;
+    this.cameras.push(cam);
+    this.streams.set(cam.id, new LiveStream(cam.id, this.opts.log, this.now));
+  }
+
+  /** A camera's display name changed. */
+  rename(cameraId: string, name: string): void {
+    this.cameras = this.cameras.map((c) => (c.id === cameraId ? { ...c, name } : c));
+  }
+
+  /**
+   * A camera removed at runtime: its publisher is ended and disconnected, its
+   * consumers hear onPublishEnd then onStreamClosed (viewers close their
+   * sockets) and are detached, and the stream is gone. Other cameras are untouched.
+   */
+  remove(cameraId: string, reason: string): void {
+    const stream = this.streams.get(cameraId);
+    if (!stream) return;
+    this.disconnect(cameraId, reason);
+    this.streams.delete(cameraId);
+    this.cameras = this.cameras.filter((c) => c.id !== cameraId);
+    stream.close(reason);
+  }
+
+  /** Ends a camera's current publish and closes its connection (a changed stream key, a removal). */
+  disconnect(cameraId: string, reason: string): boolean {
+    const s = this.streams.get(cameraId);
+    const p = s?.publisher;
+    if (!s || !p) return false;
+    s.endPublishing(reason);
+    p.close(reason);
+    return true;
+  }
+
   /** Closes every publisher (shutdown). */
   closeAll(reason: string): void {
     for (const s of this.streams.values()) {
@@ -83,6 +119,12 @@ export class StreamHub implements CameraStatusSource {
 
   list(): CameraStatus[] {
     return this.cameras.map((cam) => this.status(cam));
+  }
+
+  /** One camera's status, undefined for an id the hub does not have. */
+  statusOf(cameraId: string): CameraStatus | undefined {
+    const cam = this.cameras.find((c) => c.id === cameraId);
+    return cam && this.status(cam);
   }
 
   private status(cam: HubCamera): CameraStatus {

@@ -45,6 +45,25 @@ export class Ingest implements PublishGate {
     this.allowFrom = opts.allowPublishFrom?.length ? new AddressAllowList(opts.allowPublishFrom) : null;
   }
 
+  /**
+   * A camera added or edited at runtime: the next publish is checked against
+   * it. A new or changed stream key also disconnects the current publisher,
+   * which did not present it: rotating a leaked key must cut off whoever
+   * used it (a camera that has the new key simply reconnects).
+   */
+  setCamera(cam: PublishCamera): void {
+    const old = this.cameras.get(cam.id);
+    this.cameras.set(cam.id, cam);
+    if (old && cam.streamKey && cam.streamKey !== old.streamKey && this.opts.hub.disconnect(cam.id, 'stream key changed')) {
+      this.opts.log.info({ camera: cam.id }, 'stream key changed: publisher disconnected');
+    }
+  }
+
+  /** A camera removed at runtime: publishes to it are refused from now on. */
+  removeCamera(cameraId: string): void {
+    this.cameras.delete(cameraId);
+  }
+
   open(req: PublishRequest, publisher: Publisher): PublishDecision {
     const target = parsePublishTarget(req.app, req.tcUrl, req.name);
     const log = this.opts.log.child({ camera: target.cameraId, peer: publisher.peer, transport: req.transport });

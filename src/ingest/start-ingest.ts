@@ -11,6 +11,8 @@ export interface StartedIngest {
   port: number;
   /** the bound RTMPS port, null when rtmp.tls is off */
   tlsPort: number | null;
+  /** who may publish: follows cameras added, edited and removed at runtime (setCamera, removeCamera) */
+  ingest: Ingest;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startIngest(opts: {
   return {
     port,
     tlsPort: server.tlsPort,
+    ingest,
     stop: async () => {
       hub.closeAll('server shutting down');
       await server.close();

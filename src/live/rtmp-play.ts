@@ -96,6 +96,11 @@ class RtmpPlayer implements StreamConsumer {
     this.out.send(dataMessage(this.streamId, this.lastOut, 'onMetaData', new EcmaArray({ ...metadata })));
   }
 
+  onStreamClosed(reason: string): void {
+    this.stop();
+    this.out.close(reason);
+  }
+
   onPublishEnd(): void {
     // the next publisher's clock starts anywhere: continue just after what was sent
     this.base = null;

@@ -175,6 +175,11 @@ export class LiveViewer implements StreamConsumer {
     if (this.started) this.guard(() => this.send(this.opts.format.flush()));
   }
 
+  onStreamClosed(reason: string): void {
+    if (this.started) this.guard(() => this.send(this.opts.format.flush()));
+    this.close(reason);
+  }
+
   onFrame(frame: MediaFrame): void {
     if (this.closed || !this.admit(frame)) return;
     this.guard(() => {

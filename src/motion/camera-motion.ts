@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.js';
-import type { EventStore } from '../events/event-store.js';
+import type { EventEndReason, EventStore } from '../events/event-store.js';
 import type { StreamConsumer } from '../hub/stream-consumer.js';
 import type { CodecConfig, MediaFrame } from '../media/frame.js';
 import { annexBAccessUnit, parameterSets } from './access-unit.js';
@@ -140,12 +140,13 @@ export class CameraMotion {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Ends the decoder and an ongoing event (`reason`: shutdown, settings-changed, camera-removed). */
+  async stop(reason: EventEndReason = 'shutdown'): Promise<void> {
     this.stopped = true;
     const d = this.decoder;
     this.decoder = null;
     await Promise.all([...(d ? [d.end()] : []), ...[...this.retiring].map((r) => r.whenExited())]);
-    this.enqueue(() => this.apply(this.tracker.end('shutdown'), null, 0));
+    this.enqueue(() => this.apply(this.tracker.end(reason), null, 0));
     await this.idle();
   }
 

@@ -13,6 +13,7 @@ import type { Db } from '../storage/db.js';
 import { CameraMotion, type CameraMotionSettings, type MotionDefaults } from './camera-motion.js';
 import { chooseFfmpeg } from './ffmpeg-path.js';
 import { ThumbnailStore } from './thumbnail-store.js';
+import { FALLBACK } from '../retention/rules.js';
 
 export interface StartedMotion {
   bus: EventBus;
@@ -20,6 +21,12 @@ export interface StartedMotion {
   thumbnails: ThumbnailStore;
   cameras: Map<string, CameraMotion>;
   status(cameraId: string): CameraMotionStatus | undefined;
+  /** A camera added at runtime: detection starts when its motion is enabled. */
+  added(cam: CameraConfig): void;
+  /** A camera's settings changed: a change to its motion settings restarts its detector (or stops it). */
+  updated(old: CameraConfig, cam: CameraConfig): void;
+  /** A camera removed: its detector stops (an ongoing event ends). */
+  removed(cameraId: string): void;
   /** Deletes thumbnails past each camera's retention.days and events past its eventDays. */
   prune(): void;
   stop(): Promise<void>;
@@ -40,7 +47,8 @@ export function cameraMotionSettings(m: CameraConfig['motion']): CameraMotionSet
 }
 
 export function startMotion(opts: {
-  cameras: CameraConfig[];
+  /** the cameras now; `cameras` is read again at each prune so runtime changes count */
+  cameras: CameraConfig[] | (() => CameraConfig[]);
   motion: MotionConfig;
   hub: StreamHub;
   db: Db;
@@ -68,17 +76,32 @@ export function startMotion(opts: {
     restartMinMs: opts.motion.restartMinMs,
     restartMaxMs: opts.motion.restartMaxMs,
   };
+  const current = typeof opts.cameras === 'function' ? opts.cameras : () => opts.cameras as CameraConfig[];
   const cameras = new Map<string, CameraMotion>();
-  const detach: (() => void)[] = [];
-  for (const cam of opts.cameras) {
-    if (!cam.motion.enabled) continue;
+  const detach = new Map<string, () => void>();
+  /** detectors stopping after a runtime change; stop() waits for them */
+  const retiring = new Set<Promise<void>>();
+  const start = (cam: CameraConfig, joinLive: boolean): void => {
+    const stream = opts.hub.stream(cam.id);
+    if (!cam.motion.enabled || !stream || cameras.has(cam.id)) return;
     const cm = new CameraMotion(cam.id, cameraMotionSettings(cam.motion), defaults, { thumbnails, events, bus }, log, now);
     cameras.set(cam.id, cm);
-    detach.push(opts.hub.stream(cam.id)!.attach(cm.consumer));
-  }
+    detach.set(cam.id, stream.attach(cm.consumer, { joinLive }));
+  };
+  const retire = (cameraId: string, reason: 'settings-changed' | 'camera-removed'): void => {
+    const cm = cameras.get(cameraId);
+    if (!cm) return;
+    detach.get(cameraId)?.();
+    detach.delete(cameraId);
+    cameras.delete(cameraId);
+    const done = cm.stop(reason).catch((err: unknown) => log.error({ err, camera: cameraId }, 'motion stop failed'));
+    retiring.add(done);
+    void done.finally(() => retiring.delete(done));
+  };
+  for (const cam of current()) start(cam, false);
   if (cameras.size > 0) log.info({ ffmpeg: ffmpeg.path, source: ffmpeg.source, note: ffmpeg.note, cameras: [...cameras.keys()] }, 'motion detection on');
 
-  const configured = new Set(opts.cameras.map((c) => c.id));
+  const configured = new Set(current().map((c) => c.id));
   const status = (id: string): CameraMotionStatus | undefined => {
     if (!configured.has(id)) return undefined;
     return cameras.get(id)?.status() ?? { enabled: false, state: 'disabled', active: false };
@@ -87,7 +110,11 @@ export function startMotion(opts: {
 
   const prune = (): void => {
     const t = now();
-    for (const cam of opts.cameras) {
+    // removed cameras' thumbnails and events go by the default rule, like their footage (retention/rules.ts)
+    const cams: { id: string; retention: { days: number; eventDays: number } }[] = [...current()];
+    const known = new Set(cams.map((c) => c.id));
+    for (const id of new Set([...thumbnails.cameraIds(), ...events.cameraIds()])) if (!known.has(id)) cams.push({ id, retention: FALLBACK });
+    for (const cam of cams) {
       try {
         const thumbs = thumbnails.deleteBefore(cam.id, t - cam.retention.days * DAY_MS);
         const old = events.deleteBefore(cam.id, t - Math.max(cam.retention.days, cam.retention.eventDays) * DAY_MS);
@@ -113,12 +140,27 @@ export function startMotion(opts: {
     cameras,
     status,
     prune,
+    added(cam) {
+      configured.add(cam.id);
+      start(cam, true);
+    },
+    updated(old, cam) {
+      if (JSON.stringify(old.motion) === JSON.stringify(cam.motion)) return;
+      retire(cam.id, 'settings-changed');
+      start(cam, true);
+      log.info({ camera: cam.id, enabled: cam.motion.enabled }, 'motion settings changed: detector restarted');
+    },
+    removed(cameraId) {
+      configured.delete(cameraId);
+      retire(cameraId, 'camera-removed');
+    },
     async stop() {
       clearInterval(ticker);
       clearInterval(pruner);
       clearTimeout(firstPrune);
-      for (const d of detach) d();
+      for (const d of detach.values()) d();
       await Promise.all([...cameras.values()].map((c) => c.stop()));
+      await Promise.all([...retiring]);
       opts.hub.setMotionStatus(null);
     },
   };

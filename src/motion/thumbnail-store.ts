@@ -16,6 +16,7 @@ export class ThumbnailStore {
   private readonly after: Statement;
   private readonly latest_: Statement;
   private readonly prune: Statement;
+  private readonly cameraIds_: Statement;
 
   constructor(db: Db) {
     // a replayed keyframe (same camera and time) replaces the earlier picture
@@ -27,6 +28,7 @@ export class ThumbnailStore {
     this.after = db.prepare(`SELECT ${cols} FROM thumbnails WHERE camera_id = ? AND at_ms > ? ORDER BY at_ms ASC LIMIT 1`);
     this.latest_ = db.prepare(`SELECT ${cols} FROM thumbnails WHERE camera_id = ? ORDER BY at_ms DESC LIMIT 1`);
     this.prune = db.prepare('DELETE FROM thumbnails WHERE camera_id = ? AND at_ms < ?');
+    this.cameraIds_ = db.prepare('SELECT DISTINCT camera_id FROM thumbnails').pluck();
   }
 
   add(t: Thumbnail): void {
@@ -43,6 +45,11 @@ export class ThumbnailStore {
 
   latest(cameraId: string): Thumbnail | undefined {
     return this.latest_.get(cameraId) as Thumbnail | undefined;
+  }
+
+  /** Every camera with thumbnails, removed ones included (an index scan). */
+  cameraIds(): string[] {
+    return this.cameraIds_.all() as string[];
   }
 
   /** Deletes the camera's thumbnails older than beforeMs; returns how many. */

@@ -42,6 +42,7 @@ export interface StorageGate {
 
 interface OpenSegment {
   id: number;
+  format: SegmentFormat;
   file: SegmentFile;
   writer: SegmentWriter;
   tracks: SegmentTracks;
@@ -92,9 +93,12 @@ export class Recorder {
   private readonly log: Logger;
   /** recording is held by the storage gate (logged once per pause) */
   private paused = false;
+  /** the format of segments opened from now on (settings can change at runtime) */
+  private format: SegmentFormat;
 
   constructor(private readonly opts: RecorderOptions) {
     this.now = opts.now ?? Date.now;
+    this.format = opts.format;
     this.log = opts.log.child({ camera: opts.cameraId });
     this.segmenter = new Segmenter(opts.segmenter);
     this.consumer = new QueuedConsumer((item) => this.handle(item), {
@@ -106,10 +110,21 @@ export class Recorder {
     });
   }
 
-  /** Finish the open segment (shutdown); waits for the queue to drain first. */
-  async stop(): Promise<void> {
+  /** Finish the open segment (shutdown, recording turned off); waits for the queue to drain first. */
+  async stop(reason = 'shutdown'): Promise<void> {
     await this.consumer.idle();
-    await this.apply(this.segmenter.finish('shutdown'));
+    await this.apply(this.segmenter.finish(reason));
+  }
+
+  /**
+   * New settings at runtime: the open segment is closed at the next keyframe
+   * (finalised and indexed, reason `settings-changed`) and the one that starts
+   * there has the new format and length. No frame is lost between the two.
+   */
+  reconfigure(settings: { format: SegmentFormat; segmentMs: number }): void {
+    this.format = settings.format;
+    this.segmenter.setSegmentMs(settings.segmentMs);
+    this.segmenter.cutAtNextStart('settings-changed');
   }
 
   private async handle(item: QueueItem): Promise<void> {
@@ -168,7 +183,8 @@ export class Recorder {
   }
 
   private async openSegment(startMs: number, startDts: number): Promise<void> {
-    const { cameraId, format, dataDir } = this.opts;
+    const { cameraId, dataDir } = this.opts;
+    const format = this.format;
     if (!this.mayWrite()) {
       this.seg = null;
       await this.apply(this.segmenter.cutAtNextKeyframe('storage-paused')); // asks again at the next keyframe
@@ -192,7 +208,7 @@ export class Recorder {
         height: v?.height ?? null,
       });
       const now = this.now();
-      this.seg = { id, file, writer, tracks, startMs, startDts, frames: 0, seek: [], endMs: startMs, syncedAt: now, indexedAt: now };
+      this.seg = { id, format, file, writer, tracks, startMs, startDts, frames: 0, seek: [], endMs: startMs, syncedAt: now, indexedAt: now };
       this.log.debug({ segment: id, path: rel }, 'segment opened');
     } catch (err) {
       this.log.error({ err }, 'could not open a segment file; retrying at the next keyframe');
@@ -218,7 +234,7 @@ export class Recorder {
     seg.frames++;
     seg.endMs = Math.max(seg.endMs, wallMs);
     // a finished fMP4 fragment goes to the OS at once: it already waited a second to be complete
-    const fragmentDone = this.opts.format === 'mp4' && out.parts.length > 0;
+    const fragmentDone = seg.format === 'mp4' && out.parts.length > 0;
     if (fragmentDone || seg.file.pendingBytes >= FLUSH_BYTES) await this.guard(seg, () => seg.file.flush());
   }
 

@@ -39,8 +39,24 @@ export class Segmenter {
   private segStart: number | null = null;
   private audioOnly = false;
   private firstAudioArrival: number | null = null;
+  /** the next segment-starting frame cuts, whatever the length, for this reason */
+  private cutReason: string | null = null;
 
-  constructor(private readonly opts: SegmenterOptions) {}
+  constructor(private opts: SegmenterOptions) {}
+
+  /** A new target length; it applies to the open segment too. */
+  setSegmentMs(segmentMs: number): void {
+    this.opts = { ...this.opts, segmentMs };
+  }
+
+  /**
+   * The open segment ends at the next keyframe, which starts the next one: no
+   * frame is lost and the two are contiguous (settings changed at runtime).
+   * Without an open segment there is nothing to cut.
+   */
+  cutAtNextStart(reason: string): void {
+    if (this.segStart !== null) this.cutReason = reason;
+  }
 
   get open(): boolean {
     return this.segStart !== null;
@@ -64,7 +80,8 @@ export class Segmenter {
       this.openSegment(wallMs, frame.dts, out);
     } else if (this.startsSegment(frame)) {
       const length = wallMs - this.segStart;
-      if (length >= this.opts.segmentMs) this.cut('duration', wallMs, frame.dts, out);
+      if (this.cutReason !== null) this.cut(this.cutReason, wallMs, frame.dts, out);
+      else if (length >= this.opts.segmentMs) this.cut('duration', wallMs, frame.dts, out);
       else if (Math.abs(wallMs - arrivalMs) > this.opts.maxDriftMs) {
         // re-anchor on this keyframe: end the run here, start a new one at its arrival time
         this.end('drift', out);
@@ -85,6 +102,7 @@ export class Segmenter {
     if (this.segStart !== null && this.run) {
       out.push({ type: 'close', endMs: this.run.endMs, reason });
       this.segStart = null;
+      this.cutReason = null;
     }
     return out;
   }
@@ -134,6 +152,7 @@ export class Segmenter {
 
   private openSegment(wallMs: number, dts: number, out: SegmenterEvent[]): void {
     this.segStart = wallMs;
+    this.cutReason = null;
     out.push({ type: 'open', startMs: wallMs, startDts: dts });
   }
 
@@ -147,6 +166,7 @@ export class Segmenter {
     if (this.segStart !== null && this.run) out.push({ type: 'close', endMs: this.run.endMs, reason });
     this.segStart = null;
     this.run = null;
+    this.cutReason = null;
   }
 
   private track(r: Run, frame: MediaFrame, arrivalMs: number, wallMs: number): void {

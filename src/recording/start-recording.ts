@@ -6,6 +6,16 @@ import { Recorder, type StorageGate } from './recorder.js';
 
 export interface StartedRecording {
   recorders: Map<string, Recorder>;
+  /** A camera added at runtime: recorded from its next keyframe when recording is enabled. */
+  added(cam: CameraConfig): void;
+  /**
+   * A camera's settings changed: recording turned off closes the open segment
+   * now, turned on starts at the next keyframe; a new format or segment length
+   * closes the open segment at the next keyframe and the next one uses it.
+   */
+  updated(old: CameraConfig, cam: CameraConfig): void;
+  /** A camera removed: its recorder finishes the open segment and goes. */
+  removed(cameraId: string): void;
   stop(): Promise<void>;
 }
 
@@ -25,9 +35,12 @@ export function startRecording(opts: {
   storage?: StorageGate;
 }): StartedRecording {
   const recorders = new Map<string, Recorder>();
-  const detach: (() => void)[] = [];
-  for (const cam of opts.cameras) {
-    if (!cam.recording.enabled) continue;
+  const detach = new Map<string, () => void>();
+  /** recorders finishing after a runtime change; stop() waits for them */
+  const retiring = new Set<Promise<void>>();
+  const start = (cam: CameraConfig): void => {
+    const stream = opts.hub.stream(cam.id);
+    if (!cam.recording.enabled || !stream || recorders.has(cam.id)) return;
     const r = opts.recording;
     const recorder = new Recorder({
       cameraId: cam.id,
@@ -49,17 +62,41 @@ export function startRecording(opts: {
       storage: opts.storage,
     });
     recorders.set(cam.id, recorder);
-    detach.push(opts.hub.stream(cam.id)!.attach(recorder.consumer));
-  }
+    detach.set(cam.id, stream.attach(recorder.consumer));
+  };
+  const retire = (cameraId: string, reason: string): void => {
+    const recorder = recorders.get(cameraId);
+    if (!recorder) return;
+    detach.get(cameraId)?.();
+    detach.delete(cameraId);
+    recorders.delete(cameraId);
+    const done = recorder.stop(reason).catch((err: unknown) => opts.log.error({ err, camera: cameraId }, 'recorder stop failed'));
+    retiring.add(done);
+    void done.finally(() => retiring.delete(done));
+  };
+  for (const cam of opts.cameras) start(cam);
   const timer = setInterval(() => {
     for (const r of recorders.values()) r.consumer.tick();
   }, TICK_MS);
   return {
     recorders,
+    added: start,
+    updated(old, cam) {
+      const was = old.recording;
+      const now = cam.recording;
+      if (!now.enabled) return retire(cam.id, 'recording-disabled');
+      if (!was.enabled || !recorders.has(cam.id)) return start(cam);
+      if (was.format !== now.format || was.segmentSeconds !== now.segmentSeconds) {
+        recorders.get(cam.id)!.reconfigure({ format: now.format, segmentMs: now.segmentSeconds * 1000 });
+        opts.log.info({ camera: cam.id, format: now.format, segmentSeconds: now.segmentSeconds }, 'recording settings changed: new segment at the next keyframe');
+      }
+    },
+    removed: (cameraId) => retire(cameraId, 'camera-removed'),
     async stop() {
       clearInterval(timer);
-      for (const d of detach) d();
+      for (const d of detach.values()) d();
       await Promise.all([...recorders.values()].map((r) => r.stop()));
+      await Promise.all([...retiring]);
     },
   };
 }

@@ -9,7 +9,8 @@ import { byteNeeds, floorBytes, type PlanRow, type Usage } from './planner.js';
 import { Purger } from './purger.js';
 import { reconcile } from './reconcile.js';
 import { cameraPages, mergedPages } from './row-pages.js';
-import type { RetentionRules } from './rules.js';
+import { cameraRules, type RetentionRules } from './rules.js';
+import type { CameraConfig } from '../config/schema.js';
 import { storageReport, type StorageReport } from './status.js';
 import { turn } from './turn.js';
 import { walkTiers, type Walker, type WalkResult } from './walk.js';
@@ -125,6 +126,15 @@ export class Retention {
   /** The floor check now: deletes the oldest footage while below the floor, pauses or resumes recording. */
   checkFloor(): Promise<void> {
     return this.exclusive(() => this.floor());
+  }
+
+  /**
+   * The cameras changed at runtime (added, edited, removed): the next pass and
+   * floor check use their rules; footage of a removed camera falls to the
+   * default rule, like that of a camera taken out of the config file.
+   */
+  setCameras(cameras: readonly Pick<CameraConfig, 'id' | 'retention'>[]): void {
+    this.opts.rules.cameras = cameraRules(cameras);
   }
 
   /** Usage, free space, forecast and rules, for GET /api/storage. */

@@ -29,12 +29,12 @@ export interface RetentionRules {
   volume: VolumeRule;
 }
 
-/** The schema's per-camera defaults (config/schema.ts), for cameras removed from the config. */
-const FALLBACK: CameraRule = { days: 14, eventDays: 60 };
+/** The schema's per-camera defaults (config/schema.ts), for cameras removed from the config or through the API. */
+export const FALLBACK: CameraRule = { days: 14, eventDays: 60 };
 
 export function rulesFromConfig(cameras: readonly CameraConfig[], retention: RetentionConfig): RetentionRules {
   return {
-    cameras: new Map(cameras.map((c) => [c.id, { ...c.retention }])),
+    cameras: cameraRules(cameras),
     fallback: FALLBACK,
     volume: {
       maxBytes: retention.maxBytes,
@@ -43,6 +43,11 @@ export function rulesFromConfig(cameras: readonly CameraConfig[], retention: Ret
       minFreePercent: retention.minFreePercent,
     },
   };
+}
+
+/** Each camera's own rule, by id. */
+export function cameraRules(cameras: readonly Pick<CameraConfig, 'id' | 'retention'>[]): Map<string, CameraRule> {
+  return new Map(cameras.map((c) => [c.id, { ...c.retention }]));
 }
 
 export function cameraRule(rules: RetentionRules, cameraId: string): CameraRule {

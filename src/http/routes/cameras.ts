@@ -17,6 +17,7 @@ function toJson(c: CameraStatus): CameraStatus {
     audio: c.audio && { codec: c.audio.codec, sampleRate: c.audio.sampleRate, channels: c.audio.channels },
     bitrateKbps: c.bitrateKbps,
     viewers: c.viewers,
+    ...(c.source ? { source: c.source } : {}),
     // what the motion module says of this camera (decoder state, an event ongoing), when it runs
     ...(c.motion ? { motion: { ...c.motion } } : {}),
   };

@@ -97,6 +97,13 @@ export class HlsLive {
     }
   }
 
+  /** A camera was removed: its packager stops and its viewers are dropped (numbers are kept: one re-added under the id must not reuse URIs). */
+  forget(cameraId: string): void {
+    const p = this.packagers.get(cameraId);
+    if (p) this.stopPackager(cameraId, p);
+    this.clients.delete(cameraId);
+  }
+
   get running(): string[] {
     return [...this.packagers.keys()];
   }

@@ -119,6 +119,11 @@ export class HlsPackager implements StreamConsumer {
     this.endRun();
   }
 
+  /** The camera was removed: stop; HlsLive.forget drops this packager. */
+  onStreamClosed(): void {
+    this.stop();
+  }
+
   /** A complete segment exists: a playlist can be served. */
   ready(): boolean {
     return this.window.completed().length > 0;
