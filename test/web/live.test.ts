@@ -92,6 +92,8 @@ test('a click enlarges a tile, Escape returns to the grid', { skip }, async () =
   await page.waitForSelector('.tile.large[data-camera="yard"]');
   await playsOn('yard', 1, 'the enlarged tile to play');
   await screenshot(page, 'live-single');
+  await page.keyboard.press('2');
+  await page.waitForURL(/#\/live\/gate$/);
   await page.keyboard.press('Escape');
   await page.waitForURL(/#\/live$/);
   await page.waitForSelector('.tile[data-camera="gate"]');
@@ -118,4 +120,15 @@ test('on a phone (375 px) the grid is one column and the tile plays', { skip }, 
   } finally {
     await phone.close();
   }
+});
+
+test('a tile that plays on keeps a bounded buffer behind the playhead', { skip }, async () => {
+  const start = (await playsOn('yard', 0.2, 'the grid tile to play')).currentTime;
+  const s = await waitFor(async () => {
+    const now = await tileState(page, 'yard');
+    return now && now.currentTime > start + 15 ? now : null;
+  }, 'fifteen seconds of playing', 30_000);
+  // trimmed at 12 s behind the playhead down to 5 s
+  assert.ok(s.currentTime - s.bufferedStart < 13, `buffered from ${s.bufferedStart} with the playhead at ${s.currentTime}`);
+  assert.ok(s.bufferedEnd - s.currentTime < 1.6, `still near the live edge: ${s.bufferedEnd - s.currentTime} s`);
 });

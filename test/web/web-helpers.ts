@@ -26,6 +26,7 @@ export async function screenshot(page: Page, name: string, opts: { fullPage?: bo
 export interface TileState {
   currentTime: number;
   readyState: number;
+  bufferedStart: number;
   bufferedEnd: number;
   badge: string | null;
   state: string | null;
@@ -36,12 +37,13 @@ export function tileState(page: Page, cameraId: string): Promise<TileState | nul
     // this project's TypeScript has no DOM types: the browser's globals, typed loosely
     const document = (globalThis as unknown as { document: { querySelector(s: string): any } }).document;
     const tile = document.querySelector(`.tile[data-camera="${id}"]`);
-    const v = tile?.querySelector('video') as { currentTime: number; readyState: number; buffered: { length: number; end(i: number): number } } | null | undefined;
+    const v = tile?.querySelector('video') as { currentTime: number; readyState: number; buffered: { length: number; start(i: number): number; end(i: number): number } } | null | undefined;
     if (!tile || !v) return null;
     const b = v.buffered;
     return {
       currentTime: v.currentTime,
       readyState: v.readyState,
+      bufferedStart: b.length ? b.start(0) : 0,
       bufferedEnd: b.length ? b.end(b.length - 1) : 0,
       badge: tile.querySelector('[data-testid="badge-live"]')?.textContent ?? null,
       state: tile.getAttribute('data-state'),

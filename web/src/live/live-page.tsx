@@ -13,14 +13,21 @@ export function LivePage(props: { route: Route }) {
   const motion = useMotionActive();
   const single = props.route.params[0];
 
+  // Esc: back to the grid; 1-9: that camera large (not while typing, nor with modifiers)
   useEffect(() => {
-    if (!single) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') history.length > 1 ? history.back() : navigate(href('live'), true);
+      if (e.ctrlKey || e.metaKey || e.altKey || (e.target as Element | null)?.closest?.('input, select, textarea')) return;
+      if (e.key === 'Escape' && single) {
+        if (history.length > 1) history.back();
+        else navigate(href('live'), true);
+      } else if (/^[1-9]$/.test(e.key) && cameras) {
+        const cam = cameras[Number(e.key) - 1];
+        if (cam && cam.id !== single) navigate(href('live', [cam.id]), Boolean(single));
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [single]);
+  }, [single, cameras]);
 
   if (error && !cameras) return <p class="error">Cameras could not be loaded: {error}</p>;
   if (!cameras) return <p class="muted">Loading…</p>;
@@ -41,7 +48,7 @@ export function LivePage(props: { route: Route }) {
         <div class="toolbar">
           <a href={href('live')} class="button">← All cameras</a>
           <a href={href('timeline', [cam.id])} class="button">Timeline</a>
-          <span class="muted hint">Esc: back</span>
+          <span class="muted hint">Esc: back · 1-9: camera</span>
         </div>
         <LiveTile key={cam.id} camera={cam} motion={isActive(cam.id)} large />
       </div>

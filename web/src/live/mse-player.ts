@@ -25,8 +25,8 @@ const JUMP_TARGET_S = 0.3;
 const CATCH_UP_S = 0.5;
 const CATCH_UP_RATE = 1.1;
 /** buffer trimmed once it reaches TRIM_AT_S behind the playhead, down to KEEP_BEHIND_S */
-const TRIM_AT_S = 20;
-const KEEP_BEHIND_S = 8;
+const TRIM_AT_S = 12;
+const KEEP_BEHIND_S = 5;
 /** no media for this long on an open socket: start over (a stuck path; the publisher gone for good) */
 const SILENCE_MS = 15_000;
 /** reconnect delays: doubled from MIN to MAX, reset once media flows */
