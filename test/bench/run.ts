@@ -3,6 +3,7 @@
  * the same run. Pick some with arguments: `npm run bench -- listing export`.
  */
 import { cpus } from 'node:os';
+import { camerasBench } from './cameras.bench.js';
 import { exportBench } from './export.bench.js';
 import { listingBench } from './listing.bench.js';
 import { motionBench } from './motion.bench.js';
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   live: liveBench,
   purge: purgeBench,
   motion: motionBench,
+  cameras: camerasBench,
 };
 
 const chosen = process.argv.slice(2).filter((a) => a in benches);
