@@ -69,6 +69,19 @@ test('API changes persist across a restart and the modules use them; a changed s
     }, 'an api1 segment', 15_000);
     assert.equal(segs[0]!.format, 'mp4');
 
+    // recording off closes the open segment now; on again records from the next keyframe
+    type Seg = { id: number; open: boolean; endReason: string | null };
+    const segList = () => t.get<Seg[]>(`/api/cameras/api1/segments?from=${Date.now() - 600_000}`);
+    await call(t, 'PATCH', '/api/cameras/api1', { recording: { enabled: false } });
+    const off = await waitFor(async () => {
+      const s = await segList();
+      return s.every((x) => !x.open) ? s : null;
+    }, 'segment closed when recording is turned off');
+    assert.equal(off.at(-1)!.endReason, 'recording-disabled');
+    assert.equal((await t.get<{ id: string; recording: boolean }[]>('/api/cameras')).find((c) => c.id === 'api1')!.recording, false);
+    await call(t, 'PATCH', '/api/cameras/api1', { recording: { enabled: true } });
+    await waitFor(async () => (await segList()).length > off.length, 'recording again', 10_000);
+
     // a new key cuts off the publisher that used the old one
     const rotated = await call(t, 'PATCH', '/api/cameras/api1', { streamKey: 'secret2' });
     assert.equal(rotated.json.publish.streamName, 'api1?key=secret2');
