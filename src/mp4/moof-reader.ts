@@ -62,14 +62,21 @@ function readTfhd(buf: Buffer, box: BoxHeader): Tfhd {
   return t;
 }
 
+/**
+ * Samples one moof may describe. Ours hold about a second; a trun without
+ * per-sample fields takes no bytes per sample, so its count alone (up to 2^32)
+ * must be capped before the loop.
+ */
+export const MAX_FRAGMENT_SAMPLES = 1 << 17;
+
 function readTfdt(buf: Buffer, box: BoxHeader): number {
   const f = new BoxFields(buf, box);
   const { version } = f.versionAndFlags();
   return version === 1 ? f.u64() : f.u32();
 }
 
-/** One trun's samples; `pos` is where its data starts when it has no data_offset. Returns the data end. */
-function readTrun(buf: Buffer, box: BoxHeader, tfhd: Tfhd, track: InitTrack, base: number, pos: number, out: MoofSample[]): number {
+/** One trun's samples (at most `room`); `pos` is where its data starts when it has no data_offset. Returns the data end. */
+function readTrun(buf: Buffer, box: BoxHeader, tfhd: Tfhd, track: InitTrack, base: number, pos: number, out: MoofSample[], room: number): number {
   const f = new BoxFields(buf, box);
   const { version, flags } = f.versionAndFlags();
   const count = f.u32();
@@ -79,6 +86,7 @@ function readTrun(buf: Buffer, box: BoxHeader, tfhd: Tfhd, track: InitTrack, bas
   const perSample = 4 * fieldBits.filter((b) => flags & b).length;
   // check the declared count against the bytes present before reading (or allocating) anything
   if (count * perSample > f.remaining) fail('MP4_BOX_TRUNCATED', `trun at ${box.start} declares ${count} samples it has no room for`);
+  if (count > room) fail('MP4_TOO_MANY_SAMPLES', `trun at ${box.start} declares ${count} samples, past ${MAX_FRAGMENT_SAMPLES} in one fragment`);
   const d = track.defaults;
   for (let i = 0; i < count; i++) {
     const duration = flags & TRUN_SAMPLE_DURATION ? f.u32() : (tfhd.duration ?? d.duration);
@@ -107,6 +115,7 @@ export function parseMoof(buf: Buffer, moof: BoxHeader, bufOffset: number, track
   let dataStart = Infinity;
   let dataEnd = -Infinity;
   let previousEnd = moofStart;
+  let sampleCount = 0;
   for (const traf of childBoxes(buf, moof, 1).filter((b) => b.type === 'traf')) {
     const children = childBoxes(buf, traf, 2);
     const tfhdBox = children.find((b) => b.type === 'tfhd');
@@ -120,7 +129,10 @@ export function parseMoof(buf: Buffer, moof: BoxHeader, bufOffset: number, track
     const base = tfhd.baseDataOffset ?? (tfhd.flags & TFHD_DEFAULT_BASE_IS_MOOF || trafs.length === 0 ? moofStart : previousEnd);
     const samples: MoofSample[] = [];
     let pos = base;
-    for (const trun of children.filter((b) => b.type === 'trun')) pos = readTrun(buf, trun, tfhd, track, base, pos, samples);
+    for (const trun of children.filter((b) => b.type === 'trun')) {
+      pos = readTrun(buf, trun, tfhd, track, base, pos, samples, MAX_FRAGMENT_SAMPLES - sampleCount - samples.length);
+    }
+    sampleCount += samples.length;
     for (const s of samples) {
       if (s.size === 0) continue;
       dataStart = Math.min(dataStart, s.offset);

@@ -141,7 +141,9 @@ export class RtmpSession implements MessageHandler, Publisher {
         this.conn.send(commandMessage(0, '_result', cmd.transactionId, null, undefined));
         // Hardware encoders wait for onFCPublish before publishing.
         if (cmd.name === 'FCPublish') {
-          this.conn.send(commandMessage(0, 'onFCPublish', 0, null, { code: 'NetStream.Publish.Start', description: String(cmd.args[0] ?? '') }));
+          // only a string name is echoed: String() throws on the null-prototype objects AMF decodes
+          const name = typeof cmd.args[0] === 'string' ? cmd.args[0] : '';
+          this.conn.send(commandMessage(0, 'onFCPublish', 0, null, { code: 'NetStream.Publish.Start', description: name }));
         }
         return;
       case 'createStream':

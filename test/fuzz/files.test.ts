@@ -1,0 +1,3 @@
+import { shortRun } from './short-run.js';
+
+shortRun('files');

@@ -1,0 +1,105 @@
+/**
+ * What a fuzz target is, and the property every parser target shares: for
+ * any input the parser returns a result or throws the project's bounded
+ * error (ProtocolError, with a code). Anything else (TypeError, RangeError
+ * from an out-of-bounds read, a stack overflow, a case that takes seconds)
+ * is a bug.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { deserialize, serialize } from 'node:v8';
+import fc from 'fast-check';
+import { ProtocolError } from '../../src/errors.js';
+
+export interface FuzzTarget<T = unknown> {
+  name: string;
+  /** one line for the table */
+  what: string;
+  arbitrary(): fc.Arbitrary<T>;
+  /** Throws (an assertion or the parser's own non-bounded error) on a bug. */
+  run(input: T): void | Promise<void>;
+  async?: boolean;
+  /** share of the long run's cases, relative (default 1) */
+  weight?: number;
+  /** saved vectors: raw bytes for byte targets, v8-serialized otherwise */
+  save(input: T): Buffer;
+  load(bytes: Buffer): T;
+}
+
+/** A parser target whose input is one Buffer (saved as itself). */
+export function byteTarget(t: Omit<FuzzTarget<Buffer>, 'save' | 'load'>): FuzzTarget<Buffer> {
+  return { ...t, save: (b) => b, load: (b) => b } as FuzzTarget<Buffer>;
+}
+
+/** A target with structured input (round trips), saved with v8.serialize. */
+export function valueTarget<T>(t: Omit<FuzzTarget<T>, 'save' | 'load'>): FuzzTarget<T> {
+  return { ...t, save: (v) => serialize(v), load: (b) => deserialize(b) as T } as FuzzTarget<T>;
+}
+
+export type Outcome<R> = { ok: true; value: R } | { ok: false; code: string };
+
+/** Runs fn; a ProtocolError is an outcome, anything else propagates (a bug). */
+export function bounded<R>(fn: () => R): Outcome<R> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (err) {
+    if (err instanceof ProtocolError) return { ok: false, code: err.code };
+    throw err;
+  }
+}
+
+export async function boundedAsync<R>(fn: () => Promise<R>): Promise<Outcome<R>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    if (err instanceof ProtocolError) return { ok: false, code: err.code };
+    throw err;
+  }
+}
+
+export class PropertyViolation extends Error {
+  override name = 'PropertyViolation';
+}
+
+export function check(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new PropertyViolation(message);
+}
+
+export function same(a: unknown, b: unknown, message: string): void {
+  if (!isDeepStrictEqual(a, b)) throw new PropertyViolation(`${message}: ${short(a)} !== ${short(b)}`);
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) ?? String(v);
+  return s.length > 300 ? `${s.slice(0, 300)}...` : s;
+}
+
+/** Parsers never modify their input: run fn on `input` and compare with a copy taken before. */
+export function unmodified<R>(input: Buffer, fn: () => R): R {
+  const before = Buffer.from(input);
+  const r = fn();
+  check(before.equals(input), 'the parser modified its input');
+  return r;
+}
+
+/** A case slower than this is a bug (super-linear work on hostile input); inputs are at most tens of KB. */
+export const SLOW_CASE_MS = 2000;
+
+export function property<T>(target: FuzzTarget<T>, onCase?: () => void): fc.IRawProperty<[T], boolean> {
+  const timed = (ms: number) => {
+    if (ms > SLOW_CASE_MS) throw new PropertyViolation(`one case took ${Math.round(ms)} ms (limit ${SLOW_CASE_MS})`);
+  };
+  if (target.async) {
+    return fc.asyncProperty(target.arbitrary(), async (input) => {
+      onCase?.();
+      const t0 = performance.now();
+      await target.run(input);
+      timed(performance.now() - t0);
+    }) as unknown as fc.IRawProperty<[T], boolean>;
+  }
+  return fc.property(target.arbitrary(), (input) => {
+    onCase?.();
+    const t0 = performance.now();
+    target.run(input);
+    timed(performance.now() - t0);
+  }) as unknown as fc.IRawProperty<[T], boolean>;
+}
