@@ -11,6 +11,8 @@ export interface CameraSettingsJson {
   name: string;
   source: CameraSource;
   streamKey: string | null;
+  /** addresses or CIDR blocks it may publish from; empty: any (cameras[].publishFrom) */
+  publishFrom: string[];
   recording: CameraConfig['recording'];
   motion: CameraConfig['motion'];
   retention: { days: number; eventDays: number; maxBytes: number | null };
@@ -36,6 +38,7 @@ export function cameraSettingsJson(camera: Camera, rtmp: RtmpEndpoint, requestHo
     name: camera.name,
     source: camera.source,
     streamKey: key,
+    publishFrom: [...(camera.publishFrom ?? [])],
     recording: { enabled: camera.recording.enabled, format: camera.recording.format, segmentSeconds: camera.recording.segmentSeconds },
     motion: {
       enabled: m.enabled,

@@ -27,6 +27,7 @@ test('settings JSON: every setting with its effective value, and the publish URL
     name: 'door',
     source: 'api',
     streamKey: 'k.1',
+    publishFrom: [],
     recording: { enabled: true, format: 'flv', segmentSeconds: 60 },
     motion: {
       enabled: true,

@@ -165,6 +165,9 @@ test('add, publish with the returned URL, change format and length, restart moti
   assert.ok(kept.every((x) => !x.open));
   assert.equal(kept.at(-1)!.endReason, 'camera-removed');
   assert.equal(await decodeErrors(base() + kept.at(-1)!.url), '');
+  assert.equal((await api('GET', `/api/cameras/porch/timeline?from=${Date.now() - 600_000}`)).status, 200);
+  assert.equal((await api('GET', '/api/events?cameraId=porch')).status, 200, 'events of a deleted camera can still be asked for');
+  assert.equal((await api('GET', '/api/events?cameraId=never-existed')).status, 404);
   const again = ffmpegPublish(s.publish.url, { seconds: 2, audio: false });
   assert.notEqual(await again.exited, 0);
   assert.ok(t.logs.some((l) => l.camera === 'porch' && l.code === 'UNKNOWN_CAMERA'), 'publish to a deleted camera refused');
