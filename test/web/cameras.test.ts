@@ -141,6 +141,23 @@ test('editing: a bad segment length is shown at its field; a good one and a draw
   got.forEach(([x, y], i) => assert.ok(Math.abs(x - want[i][0]) < 0.02 && Math.abs(y - want[i][1]) < 0.02, `point ${i}: ${[x, y]} ~ ${want[i]}`));
 });
 
+test('on a phone (375 px) the editor stacks without sideways scrolling', { skip }, async () => {
+  const phone = await browser.context.newPage();
+  try {
+    await phone.setViewportSize({ width: 375, height: 812 });
+    await phone.goto(`${base()}/#/cameras/porch`);
+    await phone.waitForSelector('input[name=segmentSeconds]');
+    await phone.waitForSelector('[data-testid=zone-canvas] polygon');
+    const scrollWidth = await phone.evaluate('document.documentElement.scrollWidth');
+    assert.ok(Number(scrollWidth) <= 375, `no sideways scrolling (${scrollWidth} px)`);
+    const canvas = (await phone.locator('[data-testid=zone-canvas]').boundingBox())!;
+    assert.ok(canvas.width > 250, `the zone picture uses the width: ${canvas.width} px`);
+    await screenshot(phone, 'camera-editor-phone', { fullPage: true });
+  } finally {
+    await phone.close();
+  }
+});
+
 test('deleting asks first, then the camera is gone', { skip }, async () => {
   pub?.proc.kill('SIGKILL');
   await page.click('button:has-text("Delete camera")');

@@ -1,7 +1,8 @@
 /**
  * The live grid in Debian's Chromium, served by the app itself: ffmpeg
  * publishes, the tile plays through MSE and says "live"; the publisher stops
- * and comes back, and the tile plays again on its own. Screenshots of the
+ * (the tile shows the latest thumbnail) and comes back, and the tile plays
+ * again on its own. Screenshots of the
  * grid (desktop light and dark, phone) and of one camera enlarged.
  */
 import assert from 'node:assert/strict';
@@ -25,12 +26,18 @@ before(async () => {
   await buildUiOnce();
   t = await startTestApp({
     cameras: [
-      { id: 'yard', name: 'Back yard', recording: { enabled: false }, motion: { enabled: false } },
-      { id: 'gate', name: 'Gate', recording: { enabled: false }, motion: { enabled: false } },
+      // motion on: its decoder keeps the thumbnails an offline tile shows
+      { id: 'yard', name: 'Back yard', recording: { enabled: false } },
+      { id: 'gate', name: 'Gate', recording: { enabled: false } },
     ],
   });
   pub = publish();
+  // the gate camera published once and went away: an offline tile with its latest thumbnail
+  const gate = ffmpegPublish(`rtmp://127.0.0.1:${t.rtmpPort}/live/gate`, { seconds: 3, gop: 25, size: '1280x720' });
   await waitFor(() => live('yard'), 'yard live');
+  assert.equal(await gate.exited, 0, gate.stderr());
+  await waitFor(async () => (await fetch(`${base()}/api/cameras/gate/thumbnail`)).status === 200, 'a gate thumbnail');
+  await waitFor(async () => !(await live('gate')), 'gate offline');
   browser = await launchBrowser();
   page = await browser.context.newPage();
 });
@@ -59,7 +66,11 @@ test('the live tile plays through MSE, says live, and stays near the live edge',
   assert.equal(first.badge, 'live');
   assert.equal(first.state, 'playing');
   const gate = await tileState(page, 'gate');
-  assert.equal(gate?.badge, 'offline', 'a camera that never published shows offline');
+  assert.equal(gate?.badge, 'offline', 'a camera that stopped publishing shows offline');
+  await waitFor(
+    () => page.evaluate(`(() => { const i = document.querySelector('.tile[data-camera="gate"] img.thumb'); return i && i.complete && i.naturalWidth > 0; })()`),
+    'the offline tile to show its latest thumbnail',
+  );
 
   await playsOn('yard', 2, 'two more seconds of video');
   const lags: number[] = [];
@@ -80,6 +91,12 @@ test('after the publisher stops and comes back, the tile plays again by itself',
   pub!.proc.kill('SIGKILL');
   await pub!.exited;
   await waitFor(async () => (await tileState(page, 'yard'))?.badge === 'offline', 'the tile to say offline', 15_000);
+  // offline: the latest thumbnail stands in for the video
+  await waitFor(
+    () => page.evaluate(`(() => { const i = document.querySelector('.tile[data-camera="yard"] img.thumb'); return i && i.complete && i.naturalWidth > 0; })()`),
+    'the offline tile to show the latest thumbnail',
+  );
+  await screenshot(page, 'live-offline');
   pub = publish();
   await waitFor(async () => (await tileState(page, 'yard'))?.badge === 'live', 'the tile to say live again', 15_000);
   const s = await playsOn('yard', 2, 'the tile to play two seconds after the publisher came back');

@@ -52,7 +52,7 @@ export function LiveTile(props: { camera: CameraStatus; motion: boolean; large?:
 
   return (
     <figure
-      class={`tile${props.large ? ' large' : ''}${props.motion ? ' motion' : ''}`}
+      class={`tile${props.large ? ' large' : ''}${props.motion ? ' motion' : ''}${camera.live ? '' : ' offline'}`}
       data-camera={camera.id}
       data-state={state.s}
       onClick={open}
@@ -67,7 +67,7 @@ export function LiveTile(props: { camera: CameraStatus; motion: boolean; large?:
       )}
       {!playing && (
         <div class="tile-msg">
-          {!camera.live ? 'offline' : state.s === 'unsupported' ? state.detail : state.s === 'error' ? state.detail : 'connecting…'}
+          <span>{!camera.live ? 'offline' : state.s === 'unsupported' || state.s === 'error' ? state.detail : 'connecting…'}</span>
         </div>
       )}
       <figcaption>
