@@ -12,7 +12,7 @@ import { hashPassword } from '../../src/auth/password-hash.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { launchBrowser, skipWithoutChromium as skip, type Browser } from '../helpers/browser.js';
 import { run, waitFor, type Run } from '../helpers/media-tools.js';
-import { buildUiOnce, screenshot } from './web-helpers.js';
+import { buildUiOnce, screenshot, tileState } from './web-helpers.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 /** cheap scrypt parameters: the test logs in a few times */
@@ -41,6 +41,8 @@ before(async () => {
         { name: 'bob', passwordHash: await hashPassword('bob-secret', FAST), role: 'viewer' },
       ],
       apiTokens: [{ name: 'test', token: TOKEN, role: 'admin' }],
+      // low, so the last test reaches the limit in a few tries
+      loginLimit: { maxFailures: 4, windowSeconds: 60, maxBlockSeconds: 60 },
     },
   });
   browser = await launchBrowser();
@@ -98,6 +100,18 @@ test('adding a camera shows where to publish; ffmpeg publishes there and the cam
   await page.waitForSelector('tr[data-camera=porch] [data-testid=badge-live]');
   await waitFor(async () => (await page.textContent('tr[data-camera=porch] [data-testid=badge-live]')) === 'live', 'porch live in the list', 20_000);
   await screenshot(page, 'cameras');
+
+  // the live tile plays with the session cookie (WebSocket upgrade) under the app's CSP
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(`${base()}/#/live`);
+  await waitFor(async () => {
+    const s = await tileState(page, 'porch');
+    return s && s.readyState >= 2 && s.currentTime > 1;
+  }, 'the porch tile to play', 20_000);
+  assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused/.test(e)), [], 'no CSP violations');
+  await page.goto(`${base()}/#/cameras`);
+  await page.waitForSelector('tr[data-camera=porch]');
 });
 
 test('editing: a bad segment length is shown at its field; a good one and a drawn zone persist', { skip }, async () => {
@@ -181,4 +195,17 @@ test('a viewer sees the cameras without edit controls', { skip }, async () => {
   await page.waitForSelector('tr[data-camera=lobby]');
   assert.equal(await page.locator('input[name=segmentSeconds]').count(), 0);
   await screenshot(page, 'cameras-viewer');
+});
+
+test('too many failed logins: the form says to wait', { skip }, async () => {
+  await page.click('nav button:has-text("Log out")');
+  await page.waitForSelector('input[name=username]');
+  let text = '';
+  for (let i = 0; i < 6 && !/too many/i.test(text); i++) {
+    await logIn('mallory', `guess-${i}`);
+    await page.waitForFunction(`document.querySelector('[data-testid=login-error]') && !document.querySelector('button[type=submit]').disabled`);
+    text = (await page.textContent('[data-testid=login-error]'))!;
+  }
+  assert.match(text, /Too many failed attempts\. Try again in \d+ s\./);
+  await screenshot(page, 'login-429');
 });
