@@ -101,7 +101,6 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
     // 3c. Motion: alerts first, so they still hear the events that end at shutdown; then the per-camera decoders.
     const bus = new EventBus(logger.child({ module: 'events' }));
-    // MQTT discovery announces the cameras of the start; cameras changed later are announced at the next start
     const alerts = startAlerts({ alerts: config.alerts, cameras: cameraList, bus, version: packageVersion(), log: logger.child({ module: 'alerts' }) });
     started.push({ name: 'alerts', stop: alerts.stop });
     const motion = startMotion({ cameras: () => registry.list(), motion: config.motion, hub, db: storage.db, events, bus, log: logger.child({ module: 'motion' }) });
@@ -120,7 +119,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const hls = new HlsLive({ hub, log: logger.child({ module: 'hls' }) });
     const rtmpPort = ingest.port;
     // from here on every module follows cameras added, edited and deleted at runtime
-    const unfollow = followCameras(registry, { hub, ingest: ingest.ingest, recording, motion, retention, hls }, logger.child({ module: 'cameras' }));
+    const unfollow = followCameras(registry, { hub, ingest: ingest.ingest, recording, motion, retention, hls, alerts }, logger.child({ module: 'cameras' }));
     started.push({ name: 'cameras', stop: unfollow });
     const cameras: CameraStatusSource = {
       list: () =>

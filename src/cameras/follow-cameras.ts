@@ -22,6 +22,8 @@ export interface CameraModules {
   recording: ModuleFollower;
   motion: ModuleFollower;
   retention: { setCameras(cameras: readonly CameraConfig[]): void };
+  /** MQTT discovery (optional: absent in module tests) */
+  alerts?: { setCameras(cameras: readonly CameraConfig[]): void };
   /** live HLS packagers (optional: absent in module tests) */
   hls?: { forget(cameraId: string): void };
 }
@@ -43,6 +45,7 @@ export function followCameras(feed: CameraFeed, m: CameraModules, log: Logger): 
     };
     apply(change, m, step);
     step('retention', () => m.retention.setCameras(feed.list()));
+    step('alerts', () => m.alerts?.setCameras(feed.list()));
   });
 }
 

@@ -31,11 +31,13 @@ export class MqttNotifier {
   /** what each camera's state topic should say */
   private readonly active = new Map<string, boolean>();
   private lastError: string | null = null;
+  /** cameras removed at runtime whose discovery configs still have to be cleared */
+  private readonly retired = new Map<string, DiscoveryCamera>();
   published = 0;
 
   constructor(
     private readonly cfg: MqttConfig,
-    private readonly cameras: DiscoveryCamera[],
+    private cameras: DiscoveryCamera[],
     private readonly version: string,
     private readonly log: Logger,
   ) {
@@ -81,6 +83,24 @@ export class MqttNotifier {
     if (n.snapshot) this.publish(this.topics.snapshot(cam), n.snapshot, true);
   }
 
+  /**
+   * The cameras changed at runtime (src/cameras/): discovery is published for
+   * the current ones (new names included) and cleared, with the empty
+   * retained config Home Assistant takes as "remove", for those gone. While
+   * disconnected, both wait for the next connect.
+   */
+  setCameras(cameras: DiscoveryCamera[]): void {
+    const ids = new Set(cameras.map((c) => c.id));
+    for (const c of this.cameras) if (!ids.has(c.id)) this.retired.set(c.id, c);
+    for (const c of cameras) {
+      this.retired.delete(c.id);
+      if (!this.active.has(c.id)) this.active.set(c.id, false);
+    }
+    for (const id of this.active.keys()) if (!ids.has(id)) this.active.delete(id);
+    this.cameras = cameras;
+    if (this.client.connected) this.announce();
+  }
+
   /** Says "offline" (as the will would) and disconnects. */
   async stop(): Promise<void> {
     if (this.client.connected) {
@@ -97,6 +117,10 @@ export class MqttNotifier {
   private announce(): void {
     this.publish(this.topics.status, 'online', true);
     if (this.cfg.discovery) {
+      for (const cam of this.retired.values()) {
+        for (const m of discoveryMessages(this.cfg.discoveryPrefix, this.topics, cam, this.version)) this.publish(m.topic, '', true);
+      }
+      this.retired.clear();
       for (const cam of this.cameras) {
         for (const m of discoveryMessages(this.cfg.discoveryPrefix, this.topics, cam, this.version)) this.publish(m.topic, m.payload, true);
       }

@@ -8,6 +8,8 @@ import { WebhookNotifier } from './webhook-notifier.js';
 export interface StartedAlerts {
   webhooks: WebhookNotifier[];
   mqtt: MqttNotifier | null;
+  /** Cameras changed at runtime: MQTT discovery follows (those with motion enabled). */
+  setCameras(cameras: readonly CameraConfig[]): void;
   stop(): Promise<void>;
 }
 
@@ -18,17 +20,22 @@ export function startAlerts(opts: { alerts: AlertsConfig; cameras: CameraConfig[
   for (const w of webhooks) detach.push(w.attach(bus));
   let mqtt: MqttNotifier | null = null;
   if (alerts.mqtt.enabled) {
-    const cams = opts.cameras.filter((c) => c.motion.enabled).map((c) => ({ id: c.id, name: c.name }));
-    mqtt = new MqttNotifier(alerts.mqtt, cams, opts.version, log);
+    mqtt = new MqttNotifier(alerts.mqtt, discoveryCameras(opts.cameras), opts.version, log);
     detach.push(mqtt.attach(bus));
   }
   if (webhooks.length > 0 || mqtt) log.info({ webhooks: webhooks.length, mqtt: alerts.mqtt.enabled ? alerts.mqtt.url : null }, 'alerts on');
   return {
     webhooks,
     mqtt,
+    setCameras: (cameras) => mqtt?.setCameras(discoveryCameras(cameras)),
     async stop() {
       for (const d of detach) d();
       await Promise.all([...webhooks.map((w) => w.stop()), mqtt?.stop()]);
     },
   };
+}
+
+/** Home Assistant gets a motion sensor for each camera that detects motion. */
+function discoveryCameras(cameras: readonly CameraConfig[]): { id: string; name: string }[] {
+  return cameras.filter((c) => c.motion.enabled).map((c) => ({ id: c.id, name: c.name }));
 }
