@@ -17,6 +17,7 @@ after(() => rmSync(dataDir, { recursive: true, force: true }));
 const config = {
   dataDir,
   auth: { enabled: false },
+  maxCameras: 3,
   cameras: [
     { id: 'cfg1', name: 'From file', motion: { enabled: false } },
     { id: 'cfg2', motion: { enabled: false } },
@@ -37,6 +38,9 @@ test('API changes persist across a restart and the modules use them; a changed s
   const first = await startTestApp(config);
   try {
     assert.equal((await call(first, 'POST', '/api/cameras', { id: 'api1', streamKey: 'secret1', recording: { format: 'mp4' }, motion: { enabled: false } })).status, 201);
+    const full = await call(first, 'POST', '/api/cameras', { id: 'api2' });
+    assert.equal(full.status, 409);
+    assert.equal(full.json.error.code, 'TOO_MANY_CAMERAS');
     assert.equal((await call(first, 'PATCH', '/api/cameras/cfg1', { name: 'Edited', recording: { segmentSeconds: 5 } })).status, 200);
     assert.equal((await call(first, 'DELETE', '/api/cameras/cfg2')).status, 204);
   } finally {
