@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import fc from 'fast-check';
 import { ProtocolError } from '../../src/errors.js';
+import { EcmaArray } from '../../src/rtmp/amf0.js';
 
 export interface FuzzTarget<T = unknown> {
   name: string;
@@ -32,7 +33,20 @@ export function byteTarget(t: Omit<FuzzTarget<Buffer>, 'save' | 'load'>): FuzzTa
 
 /** A target with structured input (round trips), saved with v8.serialize. */
 export function valueTarget<T>(t: Omit<FuzzTarget<T>, 'save' | 'load'>): FuzzTarget<T> {
-  return { ...t, save: (v) => serialize(v), load: (b) => deserialize(b) as T } as FuzzTarget<T>;
+  return { ...t, save: (v) => serialize(mapClasses(v, true)), load: (b) => mapClasses(deserialize(b), false) as T } as FuzzTarget<T>;
+}
+
+/** v8.serialize keeps no classes: EcmaArray travels as a one-entry Map (no input holds a Map otherwise). */
+function mapClasses(v: unknown, saving: boolean): unknown {
+  if (saving && v instanceof EcmaArray) return new Map([['EcmaArray', mapClasses(v.entries, true)]]);
+  if (!saving && v instanceof Map && v.has('EcmaArray')) return new EcmaArray(mapClasses(v.get('EcmaArray'), false) as Record<string, unknown>);
+  if (Array.isArray(v)) return v.map((x) => mapClasses(x, saving));
+  if (v !== null && typeof v === 'object' && !(v instanceof Date) && !ArrayBuffer.isView(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: mapClasses(x, saving), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
 }
 
 export type Outcome<R> = { ok: true; value: R } | { ok: false; code: string };

@@ -96,6 +96,22 @@ function readChunks(pieces: Buffer[]): Outcome<Msg[]> {
   });
 }
 
+/**
+ * As a connection reads: each piece a fresh Buffer the reader owns, and the
+ * reader asked to join chunks inside it (compactInPlace, where the reader has
+ * it). Bodies are copied only at the end, so a later read that moved bytes
+ * under an earlier message's body would show.
+ */
+function readChunksOwned(pieces: Buffer[]): Outcome<Msg[]> {
+  return bounded(() => {
+    const Reader = ChunkReader as unknown as new (limits: object, opts: { compactInPlace: boolean }) => ChunkReader;
+    const reader = new Reader({}, { compactInPlace: true });
+    const out: Msg[] = [];
+    for (const p of pieces) out.push(...reader.push(Buffer.from(p)));
+    return out.map((m) => ({ csid: m.csid, type: m.type, streamId: m.streamId, timestamp: m.timestamp, body: Buffer.from(m.body) }));
+  });
+}
+
 const chunkReader = byteTarget({
   name: 'chunk-reader',
   what: 'ChunkReader.push: captured ffmpeg/GStreamer chunk streams, mutated; whole vs split',
@@ -106,6 +122,11 @@ const chunkReader = byteTarget({
     const split = readChunks(cut(input, pieceSize(input)));
     same(split.ok ? split.value.length : split.code, whole.ok ? whole.value.length : whole.code, 'messages or error differ between whole and split input');
     if (whole.ok && split.ok) same(split.value, whole.value, 'messages differ between whole and split input');
+    for (const pieces of [[input], cut(input, pieceSize(input))]) {
+      const owned = readChunksOwned(pieces);
+      same(owned.ok ? owned.value.length : owned.code, whole.ok ? whole.value.length : whole.code, 'messages or error differ when the reader owns its input');
+      if (whole.ok && owned.ok) same(owned.value, whole.value, 'messages differ when the reader owns (and compacts) its input');
+    }
     if (whole.ok) {
       let bytes = 0;
       for (const m of whole.value) bytes += m.body.length;
@@ -147,11 +168,107 @@ const chunkRoundTrip = valueTarget<ChunkCase>({
     const sent: OutgoingMessage[] = c.messages.map((m) => ({ ...m, body: Buffer.from(m.body) }));
     for (const m of sent) wire.push(...writer.write(m));
     const bytes = Buffer.concat(wire);
-    const r = readChunks(cut(bytes, c.piece));
+    const r = (c.piece % 2 === 0 ? readChunks : readChunksOwned)(cut(bytes, c.piece));
     if (!r.ok) throw new Error(`the reader refused what the writer wrote: ${r.code}`);
     same(r.value.slice(1).map((m) => ({ ...m, body: m.body.toString('hex') })),
       sent.map((m) => ({ csid: m.csid, type: m.type, streamId: m.streamId, timestamp: m.timestamp >>> 0, body: m.body.toString('hex') })),
       'messages read back differ from those written');
+  },
+});
+
+interface InterleavedCase {
+  chunkSize: number;
+  /** prefer a type-0 header even where a smaller one would do */
+  full: boolean[];
+  schedule: number[];
+  piece: number;
+  messages: { csid: number; type: number; streamId: number; step: number; length: number }[];
+}
+
+/** Our own compressing chunk encoder (spec 5.3.1.2): types 0-3, deltas, extended fields repeated on type 3. */
+function compressChunks(c: InterleavedCase): { wire: Buffer; expected: Msg[] } {
+  const state = new Map<number, { streamId: number; length: number; type: number; ts: number; delta: number; extended: boolean }>();
+  const queues = new Map<number, { chunk: Buffer; last: Msg | null }[]>();
+  let clock = 0;
+  c.messages.forEach((m, i) => {
+    clock = (clock + m.step) >>> 0;
+    const body = Buffer.alloc(m.length, i & 0xff);
+    const s = state.get(m.csid);
+    let fmt: number;
+    let field: number;
+    if (!s || s.streamId !== m.streamId || c.full[i]) {
+      fmt = 0;
+      field = clock;
+    } else {
+      field = (clock - s.ts) >>> 0;
+      fmt = s.length !== m.length || s.type !== m.type ? 1 : field === s.delta ? 3 : 2;
+    }
+    const extended = fmt === 3 ? s!.extended : field >= 0xffffff;
+    const header = (f: number) => {
+      const basic = m.csid < 64 ? Buffer.from([(f << 6) | m.csid]) : m.csid < 320 ? Buffer.from([f << 6, m.csid - 64]) : Buffer.from([(f << 6) | 1, (m.csid - 64) & 0xff, (m.csid - 64) >> 8]);
+      const mh = Buffer.alloc([11, 7, 3, 0][f]);
+      if (f < 3) mh.writeUIntBE(extended ? 0xffffff : field, 0, 3);
+      if (f < 2) {
+        mh.writeUIntBE(m.length, 3, 3);
+        mh[6] = m.type;
+      }
+      if (f === 0) mh.writeUInt32LE(m.streamId, 7);
+      const ext = Buffer.alloc(extended ? 4 : 0);
+      if (extended) ext.writeUInt32BE(fmt === 3 ? s!.delta : field);
+      return Buffer.concat([basic, mh, ext]);
+    };
+    const next = { streamId: m.streamId, length: m.length, type: m.type, ts: clock, delta: fmt === 3 ? s!.delta : field, extended };
+    state.set(m.csid, next);
+    const msg: Msg = { csid: m.csid, type: m.type, streamId: m.streamId, timestamp: clock, body };
+    const q = queues.get(m.csid) ?? [];
+    queues.set(m.csid, q);
+    for (let off = 0; off < Math.max(1, m.length); off += c.chunkSize) {
+      const end = Math.min(m.length, off + c.chunkSize);
+      q.push({ chunk: Buffer.concat([header(off === 0 ? fmt : 3), body.subarray(off, end)]), last: end === m.length ? msg : null });
+    }
+  });
+  const wire: Buffer[] = [];
+  const expected: Msg[] = [];
+  for (let i = 0; queues.size > 0; i++) {
+    const ids = [...queues.keys()];
+    const id = ids[(c.schedule[i % Math.max(1, c.schedule.length)] ?? 0) % ids.length];
+    const q = queues.get(id)!;
+    const { chunk, last } = q.shift()!;
+    wire.push(chunk);
+    if (last) expected.push(last);
+    if (q.length === 0) queues.delete(id);
+  }
+  return { wire: Buffer.concat(wire), expected };
+}
+
+const chunkInterleaved = valueTarget<InterleavedCase>({
+  name: 'chunk-interleaved',
+  what: 'a compressing chunk encoder (types 0-3, deltas, extended) with chunk streams interleaved -> ChunkReader',
+  arbitrary: () =>
+    fc.record({
+      chunkSize: fc.integer({ min: 1, max: 512 }),
+      full: fc.array(fc.boolean(), { maxLength: 24 }),
+      schedule: fc.array(fc.nat(), { maxLength: 64 }),
+      piece: fc.integer({ min: 1, max: 3000 }),
+      messages: fc.array(
+        fc.record({
+          csid: fc.constantFrom(3, 4, 5, 6, 63, 64, 319, 320, 65599),
+          type: fc.constantFrom(8, 9, 18, 20),
+          streamId: fc.constantFrom(0, 1, 1, 1, 0x01020304),
+          step: fc.oneof(fc.constant(0), fc.nat(100), fc.integer({ min: 0xfffff0, max: 0x1000010 }), fc.nat(0xffffffff)),
+          length: fc.oneof(fc.nat(300), fc.constantFrom(0, 1, 128, 129)),
+        }),
+        { minLength: 1, maxLength: 24 },
+      ),
+    }),
+  run(c) {
+    const { wire, expected } = compressChunks(c);
+    const writer = new ChunkWriter();
+    const bytes = Buffer.concat([...writer.write(setChunkSize(c.chunkSize)), wire]);
+    const r = (c.piece % 2 === 0 ? readChunks : readChunksOwned)(cut(bytes, c.piece));
+    if (!r.ok) throw new Error(`the reader refused a valid chunk stream: ${r.code}`);
+    same(r.value.slice(1).map((m) => [m.csid, m.type, m.streamId, m.timestamp, m.body.length, m.body[0]]),
+      expected.map((m) => [m.csid, m.type, m.streamId, m.timestamp, m.body.length, m.body[0]]), 'messages read back differ');
   },
 });
 
@@ -255,12 +372,11 @@ function driveConnection(input: Buffer): void {
       },
     };
   });
-  unmodified(input, () => {
-    for (const p of cut(input, pieceSize(input))) {
-      if (socket.destroyed) break; // a destroyed socket delivers nothing more
-      socket.emit('data', p);
-    }
-  });
+  for (const p of cut(input, pieceSize(input))) {
+    if (socket.destroyed) break; // a destroyed socket delivers nothing more
+    // each read is a fresh Buffer the connection owns (it may compact chunks inside it)
+    socket.emit('data', Buffer.from(p));
+  }
   conn.close('fuzz case over'); // clears the handshake timer
   socket.emit('close');
   const first = errors[0] as [{ err?: unknown }, string] | undefined;
@@ -341,4 +457,4 @@ const rtmpSession = valueTarget<Step[]>({
   },
 });
 
-export const rtmpTargets: FuzzTarget<never>[] = [handshakeServer, handshakeClient, chunkReader, chunkRoundTrip, rtmpMessages, rtmpConnection, rtmpSession] as FuzzTarget<never>[];
+export const rtmpTargets: FuzzTarget<never>[] = [handshakeServer, handshakeClient, chunkReader, chunkRoundTrip, chunkInterleaved, rtmpMessages, rtmpConnection, rtmpSession] as FuzzTarget<never>[];
