@@ -8,7 +8,8 @@
  */
 import type { Logger } from 'pino';
 import type { CameraConfig } from '../config/schema.js';
-import { CameraError, newCamera, parseCamera, patchCamera } from './camera-input.js';
+import { isDeepStrictEqual } from 'node:util';
+import { CameraError, newCamera, parseCamera, patchCamera, settingsInput } from './camera-input.js';
 import type { CameraStore } from './camera-store.js';
 
 /** Where a camera came from: the config file (possibly edited through the API since), or the API alone. */
@@ -93,10 +94,15 @@ export class CameraRegistry implements CameraFeed {
     return camera;
   }
 
-  /** Applies a partial update (camera-input.ts patchCamera); throws CameraError. */
+  /**
+   * Applies a partial update (camera-input.ts patchCamera); throws CameraError.
+   * One that changes nothing stores nothing: a config camera saved unchanged
+   * from the UI stays governed by the file.
+   */
   update(id: string, body: unknown): Camera {
     const old = this.require(id);
     const settings = patchCamera(settingsOf(old), body);
+    if (isDeepStrictEqual(settingsInput(settings), settingsInput(settingsOf(old)))) return old;
     this.opts.store.put(id, JSON.stringify(settings), this.now());
     const camera = this.withSource(settings);
     this.cameras[this.cameras.indexOf(old)] = camera;

@@ -144,6 +144,17 @@ test('changes are emitted synchronously, in order, with old and new; a throwing 
   assert.deepEqual(seen, ['added:e1', 'updated:e1', 'updated:cam1', 'removed:e1', 'removed:cam2']);
 });
 
+test('a patch that changes nothing stores and emits nothing: the config camera stays the file\'s', () => {
+  const db = newDb();
+  const { reg, changes } = registry(db);
+  assert.equal(reg.update('cam1', {}), reg.get('cam1'));
+  reg.update('cam1', { name: 'Front', recording: { format: 'flv', segmentSeconds: 60 }, motion: { zones: [] } });
+  assert.equal(changes.length, 0);
+  assert.equal(new CameraStore(db).all().length, 0);
+  reg.update('cam1', { name: 'Front 2' });
+  assert.equal(changes.length, 1);
+});
+
 test('persistence: edits override the config entry, tombstones keep config cameras deleted, API cameras come back', () => {
   const db = newDb();
   const first = registry(db).reg;
