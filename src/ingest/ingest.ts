@@ -5,7 +5,7 @@ import type { StreamHub } from '../hub/stream-hub.js';
 import { FlvDemuxer } from '../media/flv-demuxer.js';
 import type { IngestSink, PublishDecision, PublishGate, PublishRequest } from '../rtmp/session.js';
 import { sanitizeMetadata } from './metadata.js';
-import { AddressAllowList } from './address-allow-list.js';
+import { AddressAllowList, allowListFor } from './address-allow-list.js';
 import { checkPublish, type PublishCamera } from './publish-auth.js';
 import { parsePublishTarget } from './publish-target.js';
 
@@ -36,6 +36,8 @@ const MAX_WARNINGS = 20;
  */
 export class Ingest implements PublishGate {
   private readonly cameras: Map<string, PublishCamera>;
+  /** each accepted publisher's address, to re-check it when a camera's publishFrom changes */
+  private readonly addresses = new WeakMap<Publisher, string>();
   private readonly now: () => number;
   private readonly allowFrom: AddressAllowList | null;
 
@@ -49,14 +51,22 @@ export class Ingest implements PublishGate {
    * A camera added or edited at runtime: the next publish is checked against
    * it. A new or changed stream key also disconnects the current publisher,
    * which did not present it: rotating a leaked key must cut off whoever
-   * used it (a camera that has the new key simply reconnects).
+   * used it (a camera that has the new key simply reconnects). So does a
+   * publishFrom list that no longer allows the publisher's address.
    */
   setCamera(cam: PublishCamera): void {
     const old = this.cameras.get(cam.id);
     this.cameras.set(cam.id, cam);
-    if (old && cam.streamKey && cam.streamKey !== old.streamKey && this.opts.hub.disconnect(cam.id, 'stream key changed')) {
-      this.opts.log.info({ camera: cam.id }, 'stream key changed: publisher disconnected');
-    }
+    if (!old) return;
+    const current = this.opts.hub.stream(cam.id)?.publisher;
+    const address = current ? this.addresses.get(current) : undefined;
+    const why =
+      cam.streamKey && cam.streamKey !== old.streamKey
+        ? 'stream key changed'
+        : address !== undefined && !(allowListFor(cam.publishFrom)?.allows(address) ?? true)
+          ? 'address no longer in publishFrom'
+          : null;
+    if (why && this.opts.hub.disconnect(cam.id, why)) this.opts.log.info({ camera: cam.id }, `${why}: publisher disconnected`);
   }
 
   /** A camera removed at runtime: publishes to it are refused from now on. */
@@ -77,6 +87,7 @@ export class Ingest implements PublishGate {
     const claim = this.opts.hub.claim(target.cameraId, publisher);
     if (!claim.ok) return refuse(claim.code, claim.message);
 
+    this.addresses.set(publisher, req.address);
     log.info({ client: req.client }, 'publish started');
     const sessionId = this.opts.publishLog?.start({ cameraId: target.cameraId, peer: publisher.peer, client: req.client, startedAt: this.now() });
     return { ok: true, sink: this.sink(target.cameraId, publisher, log, sessionId) };

@@ -94,6 +94,18 @@ test('API changes persist across a restart and the modules use them; a changed s
     assert.ok(Date.now() - at < 5000, 'publisher disconnected at once');
     assert.ok(t.logs.some((l) => l.camera === 'api1' && l.msg === 'stream key changed: publisher disconnected'));
     await waitFor(async () => !(await t.get<{ id: string; live: boolean }[]>('/api/cameras')).find((c) => c.id === 'api1')!.live, 'api1 offline');
+
+    // so does a publishFrom list that leaves the publisher's address out
+    const isLive = async () => (await t.get<{ id: string; live: boolean }[]>('/api/cameras')).find((c) => c.id === 'api1')!.live;
+    const pub2 = ffmpegPublish(rotated.json.publish.url, { seconds: 30, gop: 25, audio: false });
+    await waitFor(isLive, 'api1 live with the new key', 15_000);
+    assert.equal((await call(t, 'PATCH', '/api/cameras/api1', { publishFrom: ['127.0.0.0/8'] })).json.publishFrom.length, 1);
+    assert.ok(await isLive(), 'a list that still allows it changes nothing');
+    await call(t, 'PATCH', '/api/cameras/api1', { publishFrom: ['10.0.0.0/8'] });
+    const at2 = Date.now();
+    await pub2.exited;
+    assert.ok(Date.now() - at2 < 5000, 'publisher outside the new list disconnected');
+    assert.ok(t.logs.some((l) => l.camera === 'api1' && l.msg === 'address no longer in publishFrom: publisher disconnected'));
   } finally {
     await t.stop();
   }
