@@ -4,6 +4,20 @@ import { useCameras } from '../components/use-cameras.js';
 import { href, navigate, type Route } from '../router.js';
 import { LiveTile } from './live-tile.js';
 
+/** Set when the grid opened the single view: then Esc is the browser's Back (the grid's scroll position comes back too). */
+let openedFromGrid = false;
+
+function openSingle(id: string, replace = false): void {
+  if (!replace) openedFromGrid = true;
+  navigate(href('live', [id]), replace);
+}
+
+function closeSingle(): void {
+  if (openedFromGrid) history.back();
+  else navigate(href('live'), true); // opened from a link or bookmark: Back would leave the app
+  openedFromGrid = false;
+}
+
 /**
  * #/live: every camera's tile in a grid; #/live/<id>: one camera large
  * (Esc or the browser's back button returns to the grid).
@@ -18,11 +32,10 @@ export function LivePage(props: { route: Route }) {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || (e.target as Element | null)?.closest?.('input, select, textarea')) return;
       if (e.key === 'Escape' && single) {
-        if (history.length > 1) history.back();
-        else navigate(href('live'), true);
+        closeSingle();
       } else if (/^[1-9]$/.test(e.key) && cameras) {
         const cam = cameras[Number(e.key) - 1];
-        if (cam && cam.id !== single) navigate(href('live', [cam.id]), Boolean(single));
+        if (cam && cam.id !== single) openSingle(cam.id, Boolean(single));
       }
     };
     window.addEventListener('keydown', onKey);
@@ -46,7 +59,16 @@ export function LivePage(props: { route: Route }) {
     return (
       <div class="live-single">
         <div class="toolbar">
-          <a href={href('live')} class="button">← All cameras</a>
+          <a
+            href={href('live')}
+            class="button"
+            onClick={(e) => {
+              e.preventDefault();
+              closeSingle();
+            }}
+          >
+            ← All cameras
+          </a>
           <a href={href('timeline', [cam.id])} class="button">Timeline</a>
           <span class="muted hint">Esc: back · 1-9: camera</span>
         </div>
@@ -58,7 +80,7 @@ export function LivePage(props: { route: Route }) {
   return (
     <div class={`grid n${Math.min(cameras.length, 4)}`}>
       {cameras.map((c) => (
-        <LiveTile key={c.id} camera={c} motion={isActive(c.id)} onOpen={() => navigate(href('live', [c.id]))} />
+        <LiveTile key={c.id} camera={c} motion={isActive(c.id)} onOpen={() => openSingle(c.id)} />
       ))}
     </div>
   );
