@@ -141,7 +141,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       hls,
       storage: { status: () => retention.status() },
       motion: { events, bus, thumbnails: motion.thumbnails, cameraIds: () => [...new Set([...footageIds(), ...events.cameraIds()])] },
-      cameraAdmin: { registry, rtmp: { host: config.rtmp.host, port: rtmpPort }, fallbackHost: () => displayHost('0.0.0.0') },
+      cameraAdmin: {
+        registry,
+        rtmp: { host: config.rtmp.host, port: rtmpPort },
+        rtmps: ingest.tlsPort === null ? null : { host: config.rtmp.tls.host, port: ingest.tlsPort },
+        fallbackHost: () => displayHost('0.0.0.0'),
+      },
     });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);

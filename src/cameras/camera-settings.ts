@@ -16,7 +16,8 @@ export interface CameraSettingsJson {
   recording: CameraConfig['recording'];
   motion: CameraConfig['motion'];
   retention: { days: number; eventDays: number; maxBytes: number | null };
-  publish: { url: string; serverUrl: string; streamName: string };
+  /** `tls`: the same over RTMPS when rtmp.tls is on, else null */
+  publish: { url: string; serverUrl: string; streamName: string; tls: { url: string; serverUrl: string } | null };
 }
 
 /** Where cameras reach the RTMP server: the listen address unless it is a wildcard. */
@@ -27,11 +28,17 @@ export interface RtmpEndpoint {
   port: number;
 }
 
-export function cameraSettingsJson(camera: Camera, rtmp: RtmpEndpoint, requestHost: string | undefined, fallbackHost: string): CameraSettingsJson {
-  const host = publishHost(rtmp.host, requestHost, fallbackHost);
+export function cameraSettingsJson(
+  camera: Camera,
+  rtmp: RtmpEndpoint,
+  requestHost: string | undefined,
+  fallbackHost: string,
+  rtmps: RtmpEndpoint | null = null,
+): CameraSettingsJson {
   const key = camera.streamKey ?? null;
   const streamName = key ? `${camera.id}?key=${key}` : camera.id;
-  const serverUrl = `rtmp://${host}:${rtmp.port}/live`;
+  const serverUrl = `rtmp://${publishHost(rtmp.host, requestHost, fallbackHost)}:${rtmp.port}/live`;
+  const tlsServerUrl = rtmps && `rtmps://${publishHost(rtmps.host, requestHost, fallbackHost)}:${rtmps.port}/live`;
   const m = camera.motion;
   return {
     id: camera.id,
@@ -52,7 +59,12 @@ export function cameraSettingsJson(camera: Camera, rtmp: RtmpEndpoint, requestHo
       maxEventSeconds: m.maxEventSeconds,
     },
     retention: { days: camera.retention.days, eventDays: camera.retention.eventDays, maxBytes: camera.retention.maxBytes ?? null },
-    publish: { url: `${serverUrl}/${streamName}`, serverUrl, streamName },
+    publish: {
+      url: `${serverUrl}/${streamName}`,
+      serverUrl,
+      streamName,
+      tls: tlsServerUrl ? { url: `${tlsServerUrl}/${streamName}`, serverUrl: tlsServerUrl } : null,
+    },
   };
 }
 

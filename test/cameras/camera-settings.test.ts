@@ -41,12 +41,17 @@ test('settings JSON: every setting with its effective value, and the publish URL
       maxEventSeconds: 600,
     },
     retention: { days: 14, eventDays: 60, maxBytes: null },
-    publish: { url: 'rtmp://nvr.lan:1935/live/door?key=k.1', serverUrl: 'rtmp://nvr.lan:1935/live', streamName: 'door?key=k.1' },
+    publish: { url: 'rtmp://nvr.lan:1935/live/door?key=k.1', serverUrl: 'rtmp://nvr.lan:1935/live', streamName: 'door?key=k.1', tls: null },
   });
   // every motion key of the schema is there: the UI edits them all
   assert.deepEqual(Object.keys(s.motion).sort(), Object.keys(cam.motion).sort());
-  const open = cameraSettingsJson({ ...cam, streamKey: undefined }, { host: '10.0.0.2', port: 1935 }, 'nvr.lan', 'x');
-  assert.deepEqual(open.publish, { url: 'rtmp://10.0.0.2:1935/live/door', serverUrl: 'rtmp://10.0.0.2:1935/live', streamName: 'door' });
+  const open = cameraSettingsJson({ ...cam, streamKey: undefined }, { host: '10.0.0.2', port: 1935 }, 'nvr.lan', 'x', { host: '::', port: 1936 });
+  assert.deepEqual(open.publish, {
+    url: 'rtmp://10.0.0.2:1935/live/door',
+    serverUrl: 'rtmp://10.0.0.2:1935/live',
+    streamName: 'door',
+    tls: { url: 'rtmps://nvr.lan:1936/live/door', serverUrl: 'rtmps://nvr.lan:1936/live' },
+  });
   assert.equal(open.streamKey, null);
 });
 

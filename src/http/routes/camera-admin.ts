@@ -14,6 +14,8 @@ export interface CameraAdminOptions {
   registry: CameraRegistry;
   /** where cameras publish: rtmp.host and the bound port */
   rtmp: RtmpEndpoint;
+  /** RTMPS: rtmp.tls.host and its bound port; null when rtmp.tls is off */
+  rtmps?: RtmpEndpoint | null;
   /** a LAN address of this machine, for a wildcard rtmp.host and a Host header unfit for a URL */
   fallbackHost: () => string;
 }
@@ -36,7 +38,7 @@ export async function cameraAdminRoutes(app: FastifyInstance, opts: CameraAdminO
   const settings = (request: FastifyRequest, id: string) => {
     const camera = registry.get(id);
     if (!camera) throw notFound(id);
-    return cameraSettingsJson(camera, opts.rtmp, request.headers.host, opts.fallbackHost());
+    return cameraSettingsJson(camera, opts.rtmp, request.headers.host, opts.fallbackHost(), opts.rtmps ?? null);
   };
 
   // the stream key is a secret: admins only, even though it is a GET
