@@ -55,7 +55,8 @@ async function headerAt(fh: FileHandle, pos: number, end: number): Promise<BoxHe
   const b = Buffer.alloc(16);
   const { bytesRead } = await fh.read(b, 0, Math.min(16, end - pos), pos);
   const h = readBoxHeader(b, 0, bytesRead);
-  if (!h || h.end === bytesRead) return null; // size 0 ("to the end") is not something we write
+  // size 0 ("to the end") is not something we write; a box of 16 bytes or less is (a small mdat)
+  if (!h || b.readUInt32BE(0) === 0) return null;
   return { ...h, end: h.end - h.start, start: 0 };
 }
 
@@ -114,8 +115,9 @@ function sampleEntryOf(buf: Buffer, trak: BoxHeader | undefined): BoxHeader | nu
   let box: BoxHeader | undefined = trak;
   for (const type of ['mdia', 'minf', 'stbl', 'stsd']) box = box && findChild(buf, box, type, 1);
   if (!box) return null;
-  // stsd: full box header (4) + entry_count (4), then the first sample entry
-  return readBoxHeader(buf, bodyStart(box) + 8, box.end);
+  // stsd: full box header (4) + entry_count (4), then the first sample entry, which must fit in the stsd
+  const entry = readBoxHeader(buf, bodyStart(box) + 8, box.end);
+  return entry && entry.end <= box.end ? entry : null;
 }
 
 function configFromEntry(buf: Buffer, entry: BoxHeader, init: InitTrack): CodecConfig | null {
@@ -129,6 +131,7 @@ function configFromEntry(buf: Buffer, entry: BoxHeader, init: InitTrack): CodecC
     const r = parseVideoBody(Buffer.concat([head, record]), 0);
     return r.kind === 'config' ? r.config : null;
   }
+  if (fields + AUDIO_ENTRY_FIELDS > entry.end) return null;
   const channels = buf.readUInt16BE(fields + 16);
   if (init.codec === 'alaw' || init.codec === 'ulaw') {
     const flags = (init.codec === 'alaw' ? 0x70 : 0x80) | (channels > 1 ? 1 : 0) | 0x02;
@@ -138,9 +141,19 @@ function configFromEntry(buf: Buffer, entry: BoxHeader, init: InitTrack): CodecC
   if (init.codec !== 'mp4a') return null;
   const esds = readBoxHeader(buf, fields + AUDIO_ENTRY_FIELDS, entry.end);
   const asc = esds && esds.type === 'esds' ? decoderSpecificInfo(buf.subarray(bodyStart(esds) + 4, esds.end)) : null;
-  if (!asc) return null;
+  if (!asc) return esds?.type === 'esds' ? mp3Config(channels, buf.readUInt32BE(fields + 24) >>> 16) : null;
   const r = parseAudioBody(Buffer.concat([Buffer.from([0xaf, 0x00]), asc]), 0);
   return r.kind === 'config' ? r.config : null;
+}
+
+/**
+ * MP3 in 'mp4a' (esds objectTypeIndication 0x6B / 0x69) has no DecoderSpecificInfo:
+ * rate and channels come from the sample entry, as the FLV path takes them from the tag.
+ */
+function mp3Config(channels: number, sampleRate: number): CodecConfig | null {
+  if (sampleRate === 0 || channels === 0) return null;
+  const codecString = sampleRate >= 32000 ? 'mp4a.6B' : 'mp4a.69';
+  return { track: 'audio', codec: 'mp3', record: Buffer.alloc(0), info: { codec: 'mp3', sampleRate, channels, objectType: null, codecString } };
 }
 
 /** The DecoderSpecificInfo (tag 5) inside an ES_Descriptor (ISO 14496-1 7.2.6). */

@@ -19,6 +19,7 @@ import { FlvSegmentWriter } from '../../src/recording/formats/flv-segment.js';
 import { Mp4SegmentWriter } from '../../src/recording/formats/mp4-segment.js';
 import type { SegmentWriter } from '../../src/recording/formats/segment-writer.js';
 import { encodeKeyframes } from '../../src/recording/keyframe-index.js';
+import { box, fourcc, fullBox, toBuffer, u32, zeros } from '../../src/mp4/boxes.js';
 import { enhancedHevcTag, hevcAccessUnits, hevcRecord, legacyHevcTag, auPayload } from '../helpers/hevc-tags.js';
 import { demuxFlvFile, flvTags } from '../media/flv-file.js';
 
@@ -86,6 +87,20 @@ function writeSegment(writer: SegmentWriter, frames: MediaFrame[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * Hand-made small files: the least a reader accepts (one sound track whose
+ * sample entry is cut short at the end of the moov), and a 16-byte ftyp.
+ * Small seeds let mutations reach every field.
+ */
+function minimalMp4s(): Buffer[] {
+  const entry = Buffer.concat([u32(16), fourcc('mp4a'), zeros(8)]);
+  const moov = box('moov', box('trak',
+    fullBox('tkhd', 0, 3, zeros(8), u32(2), zeros(4)),
+    box('mdia', fullBox('mdhd', 0, 0, zeros(8), u32(8000), zeros(8)), fullBox('hdlr', 0, 0, zeros(4), fourcc('soun'), zeros(12)),
+      box('minf', box('stbl', fullBox('stsd', 0, 0, u32(1), entry))))));
+  return [toBuffer(box('ftyp', fourcc('isom'), u32(0), fourcc('isom')), moov), toBuffer(box('ftyp', fourcc('isom'), u32(0)), moov)];
+}
+
 function build(): Corpus {
   const sessions = [read('rtmp/ffmpeg-session.bin'), read('rtmp/gstreamer-session.bin')];
   const chunkStreams = sessions.map((s) => s.subarray(HANDSHAKE_BYTES));
@@ -126,7 +141,7 @@ function build(): Corpus {
   // keep generated files small: a second or so of each source is plenty for mutations
   const head = (frames: MediaFrame[]) => frames.filter((f) => f.dts - frames[0].dts < 1200);
   const flvFiles = [...flvFixtures.filter((f) => f.length < 20_000), ...segmentSources.map((s) => writeSegment(new FlvSegmentWriter(tracksOf(s.configs)), head(s.frames)))];
-  const mp4Files = segmentSources.map((s) => writeSegment(new Mp4SegmentWriter(tracksOf(s.configs)), head(s.frames)));
+  const mp4Files = [...segmentSources.map((s) => writeSegment(new Mp4SegmentWriter(tracksOf(s.configs)), head(s.frames))), ...minimalMp4s()];
 
   return {
     sessions,

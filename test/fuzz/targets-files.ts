@@ -66,7 +66,7 @@ function scanSummary(r: ScanResult) {
 }
 
 function initTracks(): InitTrack[][] {
-  return corpus().mp4Files.map((f) => scanFragments(f).init!.tracks);
+  return corpus().mp4Files.map((f) => scanFragments(f).init?.tracks ?? []).filter((t) => t.length > 0);
 }
 
 const mp4Scanner = byteTarget({
@@ -383,6 +383,27 @@ const mp4RoundTrip = valueTarget<MediaCase>({
   },
 });
 
+const exportRoundTrip = valueTarget<MediaCase>({
+  name: 'export-roundtrip',
+  what: 'FLV and fMP4 segment writers -> segment files -> export readers: every frame back, per track, in order',
+  async: true,
+  weight: 0.3,
+  arbitrary: mediaCase,
+  async run(c) {
+    const { configs, frames } = framesOf(c);
+    const of = (list: MediaFrame[], track: string) => list.filter((f) => f.track === track).map((f) => [f.payload.toString('hex'), f.keyframe]);
+    for (const [format, writer, reader] of [
+      ['flv', new FlvSegmentWriter(tracksOf(configs)), readFlvSegment],
+      ['mp4', new Mp4SegmentWriter(tracksOf(configs)), readMp4Segment],
+    ] as const) {
+      const file = write(writer, frames);
+      const back: MediaFrame[] = [];
+      for await (const o of reader(tempFile(file), 0, file.length)) if (o.type === 'frame') back.push(o.frame);
+      for (const track of ['video', 'audio']) same(of(back, track), of(frames, track), `${format} export: ${track} frames differ from those written`);
+    }
+  },
+});
+
 export const fileTargets: FuzzTarget<never>[] = [
-  flvScanner, mp4Scanner, mp4Moof, mp4Moov, recoverFlv, recoverMp4, exportFlv, exportMp4, keyframeIndex, keyframeRoundTrip, flvRoundTrip, mp4RoundTrip,
+  flvScanner, mp4Scanner, mp4Moof, mp4Moov, recoverFlv, recoverMp4, exportFlv, exportMp4, keyframeIndex, keyframeRoundTrip, flvRoundTrip, mp4RoundTrip, exportRoundTrip,
 ] as FuzzTarget<never>[];
