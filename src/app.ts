@@ -17,6 +17,7 @@ import { EventBus } from './events/event-bus.js';
 import { EventStore } from './events/event-store.js';
 import { startAlerts } from './events/start-alerts.js';
 import { startMotion, type StartedMotion } from './motion/start-motion.js';
+import { startAuth } from './auth/start-auth.js';
 import { CameraRegistry } from './cameras/camera-registry.js';
 import { CameraStore } from './cameras/camera-store.js';
 import { followCameras } from './cameras/follow-cameras.js';
@@ -67,6 +68,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     // 1. Storage: open, migrate, end sessions a crash left open.
     const storage = startStorage(config.dataDir, logger.child({ module: 'storage' }));
     started.push({ name: 'storage', stop: storage.stop });
+
+    // 1b. Access control: users, API tokens, sessions; on a first start, the admin and its password (printed once).
+    const auth = await startAuth({ config: config.auth, db: storage.db, log: logger.child({ module: 'auth' }) });
+    started.push({ name: 'auth', stop: auth.stop });
 
     // 1c. The cameras: the config file's, overlaid by those added, edited or deleted through the API.
     const registry = new CameraRegistry({
@@ -147,6 +152,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         rtmps: ingest.tlsPort === null ? null : { host: config.rtmp.tls.host, port: ingest.tlsPort },
         fallbackHost: () => displayHost('0.0.0.0'),
       },
+      auth,
     });
     started.push({ name: 'http', stop: () => http.close() });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);

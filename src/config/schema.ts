@@ -1,6 +1,7 @@
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { parseCidr } from './cidr.js';
+import { parsePasswordHash, PasswordHashFormatError } from '../auth/password-hash.js';
 
 /**
  * The config file's shape. Objects are strict so a misspelt key is an error
@@ -11,6 +12,8 @@ import { parseCidr } from './cidr.js';
  */
 
 export const CAMERA_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Login names: safe to show in logs, easy to type on a phone. */
+export const USER_NAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 /** URL-unreserved characters only, so the key can be typed into `?key=` unescaped. */
 export const STREAM_KEY_PATTERN = /^[A-Za-z0-9._~-]{1,256}$/;
 
@@ -161,9 +164,42 @@ const retention = z.strictObject({
 });
 
 const apiToken = z.strictObject({
-  name: z.string().min(1),
-  token: z.string().min(16),
+  name: z.string().min(1).max(64),
+  token: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -base64 24`)').max(512),
   role: z.enum(['viewer', 'admin']),
+});
+
+const role = z.enum(['viewer', 'admin']);
+
+/** A login; the hash is checked here so a bad one stops start-up naming its key. */
+const user = z.strictObject({
+  name: z.string().regex(USER_NAME_PATTERN, 'must be 1-64 letters, digits, or . _ @ -'),
+  passwordHash: z.string().superRefine((v, ctx) => {
+    try {
+      parsePasswordHash(v);
+    } catch (err) {
+      if (!(err instanceof PasswordHashFormatError)) throw err;
+      ctx.addIssue({ code: 'custom', message: `not a usable password hash: ${err.message}` });
+    }
+  }),
+  role,
+});
+
+/** Access control for the web UI, the API and live streams (src/auth/). */
+const auth = z.strictObject({
+  enabled: z.boolean(),
+  trustProxy: z.boolean(),
+  users: z.array(user).max(256),
+  apiTokens: z.array(apiToken).max(256),
+  session: z.strictObject({
+    idleMinutes: z.int().min(1).max(525_600),
+    maxDays: z.number().gt(0).max(400),
+  }),
+  loginLimit: z.strictObject({
+    maxFailures: z.int().min(1).max(1000),
+    windowSeconds: z.int().min(1).max(86_400),
+    maxBlockSeconds: z.int().min(1).max(86_400),
+  }),
 });
 
 export const configSchema = z
@@ -181,10 +217,7 @@ export const configSchema = z
     cameras: z.array(cameraSchema),
     /** cameras in the config file and added through the API together */
     maxCameras: z.int().min(1).max(4096),
-    auth: z.strictObject({
-      enabled: z.boolean(),
-      apiTokens: z.array(apiToken),
-    }),
+    auth,
   })
   .superRefine((cfg, ctx) => {
     if (cfg.cameras.length > cfg.maxCameras) {
@@ -220,16 +253,19 @@ export const configSchema = z
     if (cfg.motion.restartMaxMs < cfg.motion.restartMinMs) {
       ctx.addIssue({ code: 'custom', path: ['motion', 'restartMaxMs'], message: `must be >= motion.restartMinMs (${cfg.motion.restartMinMs})` });
     }
-    // Fail closed: accepting `true` while nothing checks tokens would leave
-    // an operator believing the API is protected.
-    if (cfg.auth.enabled) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['auth', 'enabled'],
-        message: 'access control is not implemented in this version; set false and keep the API on a trusted network',
-      });
-    }
+    uniqueNames(cfg.auth.users, ['auth', 'users'], ctx);
+    uniqueNames(cfg.auth.apiTokens, ['auth', 'apiTokens'], ctx);
   });
+
+/** Names are what logs and /api/auth/session show: two with one name could not be told apart. */
+function uniqueNames(list: { name: string }[], path: string[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  list.forEach((item, i) => {
+    const first = seen.get(item.name);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `duplicate name "${item.name}" (${path.join('.')}[${first}].name has it too)` });
+    else seen.set(item.name, i);
+  });
+}
 
 export type Config = z.output<typeof configSchema>;
 export type CameraConfig = Config['cameras'][number];
@@ -240,3 +276,4 @@ export type RetentionConfig = Config['retention'];
 export type MotionConfig = Config['motion'];
 export type CameraMotionConfig = CameraConfig['motion'];
 export type AlertsConfig = Config['alerts'];
+export type AuthConfig = Config['auth'];

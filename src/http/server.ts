@@ -22,6 +22,12 @@ import { hlsRoutes } from './routes/hls.js';
 import type { HlsLive } from '../live/hls/hls-live.js';
 import { webRoutes } from './routes/web.js';
 import { cameraAdminRoutes, type CameraAdminOptions } from './routes/camera-admin.js';
+import fastifyCookie from '@fastify/cookie';
+import { authHooks } from '../auth/http-auth.js';
+import { stripQueryToken } from '../auth/query-token.js';
+import { securityHeaders } from '../auth/security-headers.js';
+import type { Auth } from '../auth/start-auth.js';
+import { authRoutes } from './routes/auth.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -40,6 +46,8 @@ export interface HttpServerOptions {
   motion?: { events: EventStore; bus: EventBus; thumbnails: ThumbnailStore; cameraIds: () => string[] };
   /** Camera administration (settings, add, edit, delete at runtime); the routes exist only when given. */
   cameraAdmin?: CameraAdminOptions;
+  /** Access control (src/auth/); absent: none, everyone is an admin (tests of single routes). */
+  auth?: Auth;
 }
 
 export type HttpServer = FastifyInstance;
@@ -79,6 +87,10 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
     requestTimeout: 30_000,
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
+    // X-Forwarded-For/-Proto/-Host only from a reverse proxy the operator vouches for
+    trustProxy: opts.auth?.trustProxy ?? false,
+    // ?token= leaves the URL before routing and logging (src/auth/query-token.ts)
+    rewriteUrl: stripQueryToken,
   });
   app.server.headersTimeout = 15_000; // slow-loris: headers must arrive within this
 
@@ -88,6 +100,11 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
+  // security headers, then cookies, then the access check: in this order on every request, before any route
+  void app.register(securityHeaders);
+  void app.register(fastifyCookie);
+  void app.register(authHooks, { auth: opts.auth });
+  void app.register(authRoutes, { auth: opts.auth });
   void app.register(webRoutes);
   void app.register(healthRoutes, { version: opts.version, startedAt: now(), now });
   void app.register(cameraRoutes, { cameras: opts.cameras });

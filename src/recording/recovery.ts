@@ -1,6 +1,7 @@
 import { readdir, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { PathEscapeError, resolveInside } from '../storage/safe-path.js';
 import type { SegmentFormat, SegmentRow, Segments } from '../storage/segments.js';
 import { encodeKeyframes } from './keyframe-index.js';
 import { scanFlvFile, toKeyframeEntries, type RecoveredFile } from './recover-flv.js';
@@ -41,12 +42,14 @@ export async function recoverRecordings(opts: { dataDir: string; segments: Segme
 }
 
 async function recoverRow(opts: { dataDir: string; segments: Segments; log: Logger }, row: SegmentRow): Promise<Exclude<keyof RecoveryReport, 'orphans'>> {
-  const file = join(opts.dataDir, row.path);
+  let file: string;
   let scan: RecoveredFile;
   try {
+    file = resolveInside(opts.dataDir, row.path); // recovery truncates and unlinks: never outside dataDir
     scan = await scanners[row.format](file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (err instanceof PathEscapeError) opts.log.error({ segment: row.id, path: row.path }, 'segment path escapes dataDir; flagged, never opened');
+    else if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     opts.segments.markMissing(row.id);
     opts.log.warn({ segment: row.id, path: row.path }, 'segment file is missing; flagged, not served');
     return 'missing';

@@ -23,7 +23,7 @@ const SECONDS = 12;
 export async function liveBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nvr-bench-live-'));
   const config = join(dir, 'config.yaml');
-  writeFileSync(config, `dataDir: ${JSON.stringify(join(dir, 'data'))}\nrtmp: { port: 0, host: 127.0.0.1 }\nhttp: { port: 0, host: 127.0.0.1 }\ncameras:\n  - { id: cam, recording: { format: flv } }\n`);
+  writeFileSync(config, `dataDir: ${JSON.stringify(join(dir, 'data'))}\nrtmp: { port: 0, host: 127.0.0.1 }\nhttp: { port: 0, host: 127.0.0.1 }\nauth: { enabled: false }\ncameras:\n  - { id: cam, recording: { format: flv } }\n`);
   const server = spawnMain(['--config', config]);
   try {
     const listening = await waitForLogLine(server, (l) => l.msg === 'listening' || typeof l.http === 'number');

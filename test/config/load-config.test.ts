@@ -39,7 +39,7 @@ describe('loadConfig', () => {
     });
     assert.deepEqual(cfg.http, { port: 8080, host: '0.0.0.0' });
     assert.equal(cfg.log.level, 'info');
-    assert.deepEqual(cfg.auth, { enabled: false, apiTokens: [] });
+    assert.equal(cfg.auth.enabled, true, 'access control on by default (test/auth/password-hash.test.ts checks the whole section)');
     assert.deepEqual(
       cfg.cameras.map((c) => c.id),
       ['cam1', 'cam2'],
@@ -128,7 +128,7 @@ cameras:
     { name: 'empty section', yaml: 'rtmp:\n', message: 'config: rtmp: expected a mapping, got null' },
     { name: 'stream key with a URL delimiter', yaml: 'cameras: [{id: a, streamKey: "a&b"}]\n', message: 'config: cameras[0].streamKey: "a&b" must match [A-Za-z0-9._~-]{1,256}' },
     { name: 'same port twice', yaml: 'rtmp: { port: 9000 }\nhttp: { port: 9000 }\n', message: 'config: http.port: 9000 is also rtmp.port' },
-    { name: 'auth switched on before it exists', yaml: 'auth: { enabled: true }\n', message: /^config: auth\.enabled: access control is not implemented/ },
+    { name: 'auth.enabled not a boolean', yaml: 'auth: { enabled: yes please }\n', message: 'config: auth.enabled: expected true or false, got "yes please"' },
     { name: 'env port not a number', env: { NVR_RTMP_PORT: 'abc' }, message: 'config: rtmp.port: expected a number, got "abc" (from NVR_RTMP_PORT)' },
     { name: 'env port out of range', env: { NVR_HTTP_PORT: '70000' }, message: 'config: http.port: must be <= 65535, got 70000 (from NVR_HTTP_PORT)' },
     { name: 'YAML syntax error', yaml: 'cameras:\n  - id: a\n   name: b\n', message: /^config: \/.*config-\d+\.yaml:3:1: Sequence item without - indicator$/ },

@@ -29,6 +29,8 @@ export async function startTestApp(config: Record<string, unknown> = {}): Promis
       rtmp: { port: 0, host: '127.0.0.1' },
       http: { port: 0, host: '127.0.0.1' },
       log: { level: 'debug' },
+      // access control off unless the test passes its own auth section (test/auth/ does)
+      auth: { enabled: false },
       ...config,
     }),
   );

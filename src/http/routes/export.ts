@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { exportMp4 } from '../../export/export-mp4.js';
 import { HttpError } from '../errors.js';
 import { isoUtc, rangeQuery } from '../time-query.js';
-import { requireCamera, type RecordingsOptions } from './recordings.js';
+import { insideDataDir, requireCamera, type RecordingsOptions } from './recordings.js';
 
 /** `GET /api/cameras/:id/export.mp4?from=&to=`: one MP4 for the range, streamed as it is built. */
 export async function exportRoutes(app: FastifyInstance, opts: RecordingsOptions): Promise<void> {
@@ -12,6 +12,7 @@ export async function exportRoutes(app: FastifyInstance, opts: RecordingsOptions
     const { fromMs, toMs } = rangeQuery(request.query, opts.now());
     const rows = opts.segments.list(cameraId, fromMs, toMs);
     if (rows.length === 0) throw new HttpError(404, 'NO_RECORDINGS', `camera ${cameraId} has no recordings between ${isoUtc(fromMs)} and ${isoUtc(toMs)}`);
+    for (const row of rows) insideDataDir(request, opts.dataDir, row); // every file the export will open, before the first byte
     const name = `${cameraId}_${isoUtc(fromMs).replace(/[:.]/g, '-')}.mp4`;
     // one Buffer per fragment: a few writes per second of video rather than one per frame
     const body = Readable.from(

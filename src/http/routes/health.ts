@@ -9,11 +9,12 @@ export interface HealthOptions {
 
 /** GET /api/health: liveness for monitors and the start-up tests. */
 export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): Promise<void> {
-  app.get('/api/health', async () => {
+  // public, for monitors; the version only to those logged in (it tells an attacker which bugs to try)
+  app.get('/api/health', { config: { role: 'public' } }, async (request) => {
     const now = opts.now();
     return {
       status: 'ok',
-      version: opts.version,
+      ...(request.principal ? { version: opts.version } : {}),
       uptimeSeconds: Math.max(0, Math.floor((now - opts.startedAt) / 1000)),
       time: new Date(now).toISOString(),
     };

@@ -1,7 +1,8 @@
-import { relative, resolve, isAbsolute, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CAMERA_ID_PATTERN } from '../../config/schema.js';
 import type { SegmentListRow, SegmentRow, Segments } from '../../storage/segments.js';
+import { PathEscapeError, resolveInside } from '../../storage/safe-path.js';
 import { HttpError } from '../errors.js';
 import { serveFile } from '../range.js';
 import { isoUtc, rangeQuery } from '../time-query.js';
@@ -83,13 +84,7 @@ export async function recordingRoutes(app: FastifyInstance, opts: RecordingsOpti
       if (!row) throw new HttpError(404, 'SEGMENT_NOT_FOUND', `no segment ${id}`);
       if (row.state === 'missing') throw missing(id);
 
-      const file = resolve(root, row.path);
-      const rel = relative(root, file);
-      if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-        // A row pointing outside dataDir is corruption or tampering; never follow it.
-        request.log.error({ segmentId: id, path: row.path, dataDir: root }, 'segment path escapes dataDir; refused');
-        throw new HttpError(500, 'INTERNAL', 'segment path is outside the data directory');
-      }
+      const file = insideDataDir(request, root, row);
 
       const open = row.state === 'open';
       try {
@@ -114,6 +109,17 @@ export async function recordingRoutes(app: FastifyInstance, opts: RecordingsOpti
       }
     },
   });
+}
+
+/** A row pointing outside dataDir is corruption or tampering: never follow it. */
+export function insideDataDir(request: FastifyRequest, root: string, row: { id: number; path: string }): string {
+  try {
+    return resolveInside(root, row.path);
+  } catch (err) {
+    if (!(err instanceof PathEscapeError)) throw err;
+    request.log.error({ segmentId: row.id, path: row.path, dataDir: root }, 'segment path escapes dataDir; refused');
+    throw new HttpError(500, 'INTERNAL', 'segment path is outside the data directory');
+  }
 }
 
 function missing(id: number): HttpError {
