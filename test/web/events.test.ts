@@ -1,7 +1,7 @@
 /**
  * The events page and the motion toast in Chromium: a synthetic clip with a
  * moving box is published over RTMP; the toast appears when motion starts
- * (SSE), the event shows in the list with its snapshot, the camera filter
+ * (SSE) and opens the timeline there, the event shows in the list with its snapshot, the camera filter
  * and the day picker narrow the list, and a click opens the timeline at the
  * event (#/timeline/<cam>?day=<local day>&at=<start ms>).
  */
@@ -64,6 +64,14 @@ test('a toast appears when motion starts, and the event is listed with its snaps
   const row = await page.waitForSelector('.event[data-event-id]', { timeout: 10_000 });
   ctx.diagnostic(`listed: ${await row.textContent()}`);
   await screenshot(page, 'events-toast');
+
+  // the toast opens the timeline at the event's start
+  const [started] = await t.get<EventJson[]>(`/api/events?cameraId=drive&from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`);
+  await page.click('.toast');
+  await page.waitForURL(/#\/timeline\//);
+  assert.match(new URL(page.url()).hash, new RegExp(`^#/timeline/drive\\?day=\\d{4}-\\d{2}-\\d{2}&at=${started.startMs}$`));
+  await page.goBack();
+  await page.waitForSelector(`.event[data-event-id="${started.id}"]`);
 
   assert.equal(await pub.exited, 0, pub.stderr());
   const [event] = await waitFor(async () => {
