@@ -202,7 +202,10 @@ test('too many failed logins: the form says to wait', { skip }, async () => {
   await page.waitForSelector('input[name=username]');
   let text = '';
   for (let i = 0; i < 6 && !/too many/i.test(text); i++) {
+    // wait for this attempt's answer, then for the form to show it
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
     await logIn('mallory', `guess-${i}`);
+    await answered;
     await page.waitForFunction(`document.querySelector('[data-testid=login-error]') && !document.querySelector('button[type=submit]').disabled`);
     text = (await page.textContent('[data-testid=login-error]'))!;
   }

@@ -81,6 +81,14 @@ test('the live tile plays through MSE, says live, and stays near the live edge',
   }
   ctx.diagnostic(`behind the buffered end: ${lags.map((x) => x.toFixed(2)).join(', ')} s`);
   assert.ok(Math.max(...lags) < 1.6, `within ~1.5 s of the live edge: ${lags.join(', ')}`);
+  // muted until asked: the speaker button turns sound on and off, without enlarging the tile
+  const muted = () => page.evaluate(`document.querySelector('.tile[data-camera="yard"] video').muted`);
+  assert.equal(await muted(), true);
+  await page.click('.tile[data-camera="yard"] [data-testid=audio]');
+  assert.equal(await muted(), false);
+  assert.match(page.url(), /#\/live$/);
+  await page.click('.tile[data-camera="yard"] [data-testid=audio]');
+  assert.equal(await muted(), true);
   await screenshot(page, 'live-desktop');
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, 'live-desktop-dark');
