@@ -10,6 +10,7 @@ import type { StreamHub } from './hub/stream-hub.js';
 import { recoverRecordings } from './recording/recovery.js';
 import { startRecording } from './recording/start-recording.js';
 import { HlsLive } from './live/hls/hls-live.js';
+import { liveViewerCounts, ViewerCap } from './live/viewer-cap.js';
 import { DiskGate } from './retention/disk-gate.js';
 import { startRetention } from './retention/start-retention.js';
 import type { Retention } from './retention/retention.js';
@@ -111,8 +112,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const motion = startMotion({ cameras: () => registry.list(), motion: config.motion, hub, db: storage.db, events, bus, log: logger.child({ module: 'motion' }) });
     started.push({ name: 'motion', stop: motion.stop });
 
+    // 3d. Live view: HLS packagers start on a camera's first playlist request; their clients count as viewers,
+    // capped together with HTTP, WebSocket and RTMP players.
+    const hls = new HlsLive({ hub, log: logger.child({ module: 'hls' }) });
+    const viewerCap = new ViewerCap(config.live, liveViewerCounts(hub, hls), logger.child({ module: 'live' }));
+    const viewerLimits = { maxBufferedBytes: config.live.maxViewerBacklogBytes, maxBehindMs: config.live.maxViewerLagMs };
+
     // 4. RTMP ingest: publishers' frames flow into the hub from here on.
     const ingest = await startIngest({
+      play: { limits: viewerLimits, cap: viewerCap },
       rtmp: config.rtmp,
       cameras: cameraList,
       hub,
@@ -120,8 +128,6 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       log: logger.child({ module: 'rtmp' }),
     });
     started.push({ name: 'rtmp', stop: ingest.stop });
-    // HLS packagers start on a camera's first playlist request; their clients count as viewers
-    const hls = new HlsLive({ hub, log: logger.child({ module: 'hls' }) });
     const rtmpPort = ingest.port;
     // from here on every module follows cameras added, edited and deleted at runtime
     const unfollow = followCameras(registry, { hub, ingest: ingest.ingest, recording, motion, retention, hls, alerts }, logger.child({ module: 'cameras' }));
@@ -139,10 +145,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     // 5. HTTP API (last, so it never serves from half-started modules).
     const http = buildHttpServer({
       logger,
+      limits: config.http.limits,
       cameras,
       version: packageVersion(),
       recordings: { segments: storage.segments, dataDir: config.dataDir, cameraIds: footageIds },
-      live: { hub, cameraIds: () => registry.ids() },
+      live: { hub, cameraIds: () => registry.ids(), limits: viewerLimits, cap: viewerCap },
       hls,
       storage: { status: () => retention.status() },
       motion: { events, bus, thumbnails: motion.thumbnails, cameraIds: () => [...new Set([...footageIds(), ...events.cameraIds()])] },

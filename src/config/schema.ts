@@ -163,6 +163,29 @@ const retention = z.strictObject({
   minFreePercent: z.number().min(0).max(50),
 });
 
+/** What one HTTP request may cost (src/http/http-limits.ts). */
+const httpLimits = z
+  .strictObject({
+    maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024),
+    maxRangeDays: z.int().min(1).max(3660),
+    requestTimeoutMs: z.int().min(1000).max(600_000),
+    headersTimeoutMs: z.int().min(1000).max(600_000),
+    maxExports: z.int().min(1).max(1000),
+    maxExportsPerClient: z.int().min(1).max(1000),
+  })
+  .superRefine((l, ctx) => {
+    // node refuses a headers timeout longer than the request timeout
+    if (l.headersTimeoutMs > l.requestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['headersTimeoutMs'], message: `must be <= http.limits.requestTimeoutMs (${l.requestTimeoutMs})` });
+  });
+
+/** Live viewers (src/live/): per-viewer backlog and how many may watch. */
+const live = z.strictObject({
+  maxViewers: z.int().min(1).max(100_000),
+  maxViewersPerCamera: z.int().min(1).max(100_000),
+  maxViewerBacklogBytes: z.int().min(64 * 1024).max(256 * 1024 * 1024),
+  maxViewerLagMs: z.int().min(1000).max(600_000),
+});
+
 const apiToken = z.strictObject({
   name: z.string().min(1).max(64),
   token: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -base64 24`)').max(512),
@@ -206,11 +229,12 @@ export const configSchema = z
   .strictObject({
     dataDir: z.string().min(1),
     rtmp: z.strictObject({ port, host, allowPublishFrom: addressList, tls: rtmpTls, limits: rtmpLimits }),
-    http: z.strictObject({ port, host }),
+    http: z.strictObject({ port, host, limits: httpLimits }),
     recording,
     retention,
     motion,
     alerts,
+    live,
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     }),

@@ -55,6 +55,14 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     status = typeof s === 'number' && s >= 400 && s <= 599 ? s : 500;
     code = (err as FastifyError).validation ? 'BAD_REQUEST' : (CODE_BY_STATUS[status] ?? (status < 500 ? 'BAD_REQUEST' : 'INTERNAL'));
   }
+  const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+  if (status === 503 && err instanceof HttpError) {
+    // a deliberate refusal (a limit, a camera offline), not a failure: whoever refused has logged why
+    request.log.debug({ code, url: request.url }, err.message);
+    void reply.code(status).send(errorBody(code, err.message));
+    return;
+  }
   if (status >= 500) {
     request.log.error({ err, url: request.url }, 'request failed');
     void reply.code(status).send(errorBody(code, status === 503 ? err.message : 'internal error'));

@@ -17,6 +17,9 @@ import { thumbnailRoutes } from './routes/thumbnails.js';
 import fastifyWebsocket from '@fastify/websocket';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { ViewerLimits } from '../live/viewer.js';
+import type { ViewerCap } from '../live/viewer-cap.js';
+import { ExportSlots } from './export-slots.js';
+import { DAY_MS, DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { closeWebSockets, liveRoutes } from './routes/live.js';
 import { hlsRoutes } from './routes/hls.js';
 import type { HlsLive } from '../live/hls/hls-live.js';
@@ -39,13 +42,15 @@ export interface HttpServerOptions {
   /** Disk usage and retention (GET /api/storage); the route exists only when given. */
   storage?: StorageRouteOptions;
   /** Live view (/live/:id.flv, /live/:id.mp4, HTTP and WebSocket); the routes exist only when given. */
-  live?: { hub: StreamHub; cameraIds: () => string[]; limits?: ViewerLimits };
+  live?: { hub: StreamHub; cameraIds: () => string[]; limits?: ViewerLimits; cap?: ViewerCap };
   /** HLS packagers (/live/:id/index.m3u8); registered with the live routes. */
   hls?: HlsLive;
   /** Motion events (/api/events, /api/events/live, snapshots) and thumbnails; the routes exist only when given. */
   motion?: { events: EventStore; bus: EventBus; thumbnails: ThumbnailStore; cameraIds: () => string[] };
   /** Camera administration (settings, add, edit, delete at runtime); the routes exist only when given. */
   cameraAdmin?: CameraAdminOptions;
+  /** http.limits: body size, query ranges, timeouts, concurrent exports; absent: the defaults */
+  limits?: HttpLimits;
   /** Access control (src/auth/); absent: none, everyone is an admin (tests of single routes). */
   auth?: Auth;
 }
@@ -53,7 +58,7 @@ export interface HttpServerOptions {
 export type HttpServer = FastifyInstance;
 
 /** Request bodies are small JSON (settings, logins); anything bigger is a mistake or an attack. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export const BODY_LIMIT_BYTES = DEFAULT_HTTP_LIMITS.maxBodyBytes;
 
 /**
  * Fastify logs every request at info; a viewer polling the API would drown
@@ -77,14 +82,17 @@ class QuietLogController extends LogController {
 /** The API server with every route registered, not yet listening (tests use inject()). */
 export function buildHttpServer(opts: HttpServerOptions): HttpServer {
   const now = opts.now ?? Date.now;
+  const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
     // Upcast so the instance has fastify's plain logger type, not pino's generic one.
     loggerInstance: opts.logger.child({ module: 'http' }) as FastifyBaseLogger,
     logController: new QuietLogController(),
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: limits.maxBodyBytes,
     // Time to receive a whole request. Responses are not limited: live
     // streams and exports legitimately run for hours.
-    requestTimeout: 30_000,
+    requestTimeout: limits.requestTimeoutMs,
+    // node checks those timeouts every 30 s by default: a quarter of the headers timeout keeps them close to what is configured
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(limits.headersTimeoutMs / 4))) },
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
     // X-Forwarded-For/-Proto/-Host only from a reverse proxy the operator vouches for
@@ -92,7 +100,7 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
     // ?token= leaves the URL before routing and logging (src/auth/query-token.ts)
     rewriteUrl: stripQueryToken,
   });
-  app.server.headersTimeout = 15_000; // slow-loris: headers must arrive within this
+  app.server.headersTimeout = limits.headersTimeoutMs; // slow-loris: headers must arrive within this
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
@@ -110,19 +118,20 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
   void app.register(cameraRoutes, { cameras: opts.cameras });
   if (opts.cameraAdmin) void app.register(cameraAdminRoutes, opts.cameraAdmin);
   if (opts.recordings) {
-    void app.register(recordingRoutes, { ...opts.recordings, now });
-    void app.register(exportRoutes, { ...opts.recordings, now });
+    const maxRangeMs = limits.maxRangeDays * DAY_MS;
+    void app.register(recordingRoutes, { ...opts.recordings, now, maxRangeMs });
+    void app.register(exportRoutes, { ...opts.recordings, now, maxRangeMs, exportSlots: new ExportSlots(limits.maxExports, limits.maxExportsPerClient) });
   }
   if (opts.storage) void app.register(storageRoutes, opts.storage);
   if (opts.motion) {
-    void app.register(eventRoutes, { ...opts.motion, now });
+    void app.register(eventRoutes, { ...opts.motion, now, maxRangeMs: limits.maxRangeDays * DAY_MS });
     void app.register(thumbnailRoutes, { ...opts.motion, now });
   }
   if (opts.live) {
     // clients only receive on live sockets: anything big they send is a mistake or an attack
     void app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 }, preClose: closeWebSockets });
     void app.register(liveRoutes, opts.live);
-    if (opts.hls) void app.register(hlsRoutes, { hub: opts.live.hub, cameraIds: opts.live.cameraIds, live: opts.hls });
+    if (opts.hls) void app.register(hlsRoutes, { hub: opts.live.hub, cameraIds: opts.live.cameraIds, live: opts.hls, cap: opts.live.cap });
   }
   return app;
 }

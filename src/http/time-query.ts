@@ -87,7 +87,7 @@ export function rangeQuery(query: unknown, now: number, maxRangeMs: number = MAX
     throw new HttpError(
       400,
       'RANGE_TOO_LARGE',
-      `from..to spans ${formatDays(toMs - fromMs)} days; at most ${formatDays(maxRangeMs)} days per request, split the range`,
+      `from..to spans ${formatDays(toMs - fromMs)} days; at most ${formatDays(maxRangeMs)} days per request (http.limits.maxRangeDays), split the range`,
     );
   }
   return { fromMs, toMs };

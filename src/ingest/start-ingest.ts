@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { CameraConfig, Config } from '../config/schema.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import { RtmpServer } from '../rtmp/server.js';
-import { LivePlayGate } from '../live/rtmp-play.js';
+import { LivePlayGate, type PlayLimits } from '../live/rtmp-play.js';
+import type { ViewerCap } from '../live/viewer-cap.js';
 import { Ingest, type PublishLog } from './ingest.js';
 
 export interface StartedIngest {
@@ -27,6 +28,8 @@ export async function startIngest(opts: {
   cameras: CameraConfig[];
   hub: StreamHub;
   publishLog?: PublishLog;
+  /** RTMP players: backlog limits and the viewer cap (the `live` section) */
+  play?: { limits: PlayLimits; cap?: ViewerCap };
   log: Logger;
 }): Promise<StartedIngest> {
   const { rtmp, cameras, hub, log } = opts;
@@ -49,7 +52,7 @@ export async function startIngest(opts: {
     },
     tls: rtmp.tls.enabled ? { host: rtmp.tls.host, port: rtmp.tls.port, context: secureContext(rtmp.tls) } : undefined,
     gate: ingest,
-    playGate: new LivePlayGate(hub, log),
+    playGate: new LivePlayGate(hub, log, opts.play?.limits, Date.now, opts.play?.cap),
     log,
   });
   const port = await server.listen();

@@ -10,6 +10,7 @@ import { MessageType } from '../rtmp/message-types.js';
 import { dataMessage, onStatus } from '../rtmp/messages/command.js';
 import { UserControlEvent, userControl } from '../rtmp/messages/user-control.js';
 import type { PlayDecision, PlayGate, PlayOutput } from '../rtmp/session.js';
+import type { ViewerCap } from './viewer-cap.js';
 
 export interface PlayLimits {
   /** socket backlog above which frames are skipped to the next keyframe */
@@ -29,6 +30,8 @@ export class LivePlayGate implements PlayGate {
     private readonly log: Logger,
     private readonly limits: PlayLimits = { maxBufferedBytes: 4 << 20, maxBehindMs: 10_000 },
     private readonly now: () => number = Date.now,
+    /** live.maxViewers / maxViewersPerCamera; absent: no cap */
+    private readonly cap?: ViewerCap,
   ) {}
 
   open(req: { app: string; name: string; streamId: number }, out: PlayOutput): PlayDecision {
@@ -38,6 +41,8 @@ export class LivePlayGate implements PlayGate {
       this.log.warn({ camera: cameraId, peer: out.peer }, 'play refused: unknown stream');
       return { ok: false, code: 'UNKNOWN_CAMERA', message: `no camera with id "${cameraId}"` };
     }
+    const admitted = this.cap?.admit(cameraId, out.peer, 'rtmp-play') ?? { ok: true };
+    if (!admitted.ok) return admitted;
     const player = new RtmpPlayer(stream, out, req.streamId, this.limits, this.now, this.log.child({ camera: cameraId, peer: out.peer }));
     player.start();
     return { ok: true, stop: () => player.stop() };

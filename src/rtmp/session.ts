@@ -236,7 +236,8 @@ export class RtmpSession implements MessageHandler, Publisher {
     };
     const decision = this.playGate.open({ app: this.app!, name: name.slice(0, 1024), streamId }, out);
     if (!decision.ok) {
-      this.conn.send(onStatus(streamId, 'error', 'NetStream.Play.StreamNotFound', decision.message));
+      const code = decision.code === 'UNKNOWN_CAMERA' ? 'NetStream.Play.StreamNotFound' : 'NetStream.Play.Failed';
+      this.conn.send(onStatus(streamId, 'error', code, decision.message));
       this.conn.close(`play refused: ${decision.message}`, { flush: true });
       return;
     }

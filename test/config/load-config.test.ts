@@ -118,7 +118,7 @@ cameras:
       yaml: 'cameras:\n  - id: a\n    recording: { segmentSecs: 10 }\n',
       message: 'config: cameras[0].recording.segmentSecs: unknown key (known keys: enabled, format, segmentSeconds)',
     },
-    { name: 'misspelt top-level key', yaml: 'dataDri: /x\n', message: /^config: dataDri: unknown key \(known keys: dataDir, rtmp, http, recording, retention, motion, alerts, log, cameras, auth\)$/ },
+    { name: 'misspelt top-level key', yaml: 'dataDri: /x\n', message: /^config: dataDri: unknown key \(known keys: dataDir, rtmp, http, recording, retention, motion, alerts, live, log, cameras, auth\)$/ },
     { name: 'port as a word', yaml: 'http: { port: eighty }\n', message: 'config: http.port: expected a number, got "eighty"' },
     { name: 'fractional port', yaml: 'rtmp: { port: 1935.5 }\n', message: 'config: rtmp.port: expected an integer, got 1935.5' },
     { name: 'segment too long', yaml: 'cameras: [{id: a, recording: {segmentSeconds: 3601}}]\n', message: 'config: cameras[0].recording.segmentSeconds: must be <= 3600, got 3601' },

@@ -17,6 +17,8 @@ export interface EventRouteOptions {
   /** Configured camera ids, asked per request. */
   cameraIds: () => string[];
   now: () => number;
+  /** longest from..to of one request (http.limits.maxRangeDays); default 31 days */
+  maxRangeMs?: number;
   /** simultaneous /api/events/live streams */
   maxLiveClients?: number;
 }
@@ -45,7 +47,7 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRouteOptions)
   app.get('/api/events', async (request) => {
     const q = request.query as Record<string, unknown>;
     const cameraId = cameraParam(request);
-    const { fromMs, toMs } = rangeQuery(q, opts.now());
+    const { fromMs, toMs } = rangeQuery(q, opts.now(), opts.maxRangeMs);
     const limit = intParam(q.limit, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
     const order = q.order === undefined || q.order === '' ? 'asc' : q.order;
     if (order !== 'asc' && order !== 'desc') throw new HttpError(400, 'BAD_ORDER', 'order: asc (oldest first, the default) or desc');
@@ -54,7 +56,10 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRouteOptions)
 
   app.get('/api/events/live', async (request, reply) => {
     const cameraId = cameraParam(request);
-    if (sse.size >= sse.maxClients) throw new HttpError(503, 'TOO_MANY_STREAMS', `at most ${sse.maxClients} event streams at once`);
+    if (sse.size >= sse.maxClients) {
+      request.log.warn({ limit: 'maxLiveClients', streams: sse.size }, 'event stream refused: too many at once');
+      throw new HttpError(503, 'TOO_MANY_STREAMS', `at most ${sse.maxClients} event streams at once`);
+    }
     reply.hijack();
     sse.add({ res: reply.raw, cameraId });
   });

@@ -9,9 +9,12 @@ import { insideDataDir, requireCamera, type RecordingsOptions } from './recordin
 export async function exportRoutes(app: FastifyInstance, opts: RecordingsOptions): Promise<void> {
   app.get('/api/cameras/:id/export.mp4', async (request, reply) => {
     const cameraId = requireCamera(request, opts.cameraIds());
-    const { fromMs, toMs } = rangeQuery(request.query, opts.now());
+    const { fromMs, toMs } = rangeQuery(request.query, opts.now(), opts.maxRangeMs);
     const rows = opts.segments.list(cameraId, fromMs, toMs);
     if (rows.length === 0) throw new HttpError(404, 'NO_RECORDINGS', `camera ${cameraId} has no recordings between ${isoUtc(fromMs)} and ${isoUtc(toMs)}`);
+    // held until the response has ended, or the client went away
+    const release = opts.exportSlots?.acquire(request.ip, request.log.child({ camera: cameraId }));
+    if (release) reply.raw.once('close', release);
     for (const row of rows) insideDataDir(request, opts.dataDir, row); // every file the export will open, before the first byte
     const name = `${cameraId}_${isoUtc(fromMs).replace(/[:.]/g, '-')}.mp4`;
     // one Buffer per fragment: a few writes per second of video rather than one per frame

@@ -11,6 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamHub } from '../../hub/stream-hub.js';
 import { HlsLive } from '../../live/hls/hls-live.js';
+import type { ViewerCap } from '../../live/viewer-cap.js';
 import type { HlsPackager } from '../../live/hls/hls-packager.js';
 import { errorBody, HttpError } from '../errors.js';
 import { requireCamera } from './recordings.js';
@@ -21,6 +22,8 @@ export interface HlsRoutesOptions {
   cameraIds: () => string[];
   /** share one to count viewers (HlsLive.viewers); made here when absent */
   live?: HlsLive;
+  /** live.maxViewers / maxViewersPerCamera, applied to a client's first playlist request; absent: no cap */
+  cap?: ViewerCap;
 }
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
@@ -43,6 +46,10 @@ export async function hlsRoutes(app: FastifyInstance, opts: HlsRoutesOptions): P
     const id = requireCamera(request, opts.cameraIds());
     const block = blockingQuery(request.query as Record<string, unknown>);
     if (!opts.hub.stream(id)?.live) return unavailable(reply, 'CAMERA_OFFLINE', `camera "${id}" is not publishing`, OFFLINE_RETRY_S);
+    if (opts.cap && !live.watching(id, request.ip)) {
+      const admitted = opts.cap.admit(id, request.ip, 'hls');
+      if (!admitted.ok) return unavailable(reply, admitted.code, admitted.message, admitted.retryAfterSeconds);
+    }
     live.noteViewer(id, request.ip);
     const p = live.packager(id);
     if (!p) throw new HttpError(404, 'CAMERA_NOT_FOUND', `no camera "${id}"`);

@@ -13,12 +13,15 @@ import { FLV_CONTENT_TYPE, FlvLiveFormat } from '../../live/flv-live.js';
 import { liveMimeType, MP4_CONTENT_TYPE, Mp4LiveFormat } from '../../live/mp4-live.js';
 import { httpOutput, wsOutput, type ByteOutput } from '../../live/transports.js';
 import { LiveViewer, type LiveFormat, type ViewerLimits } from '../../live/viewer.js';
+import type { ViewerCap } from '../../live/viewer-cap.js';
 import { errorBody } from '../errors.js';
 
 export interface LiveRouteOptions {
   hub: StreamHub;
   cameraIds: () => string[];
   limits?: ViewerLimits;
+  /** live.maxViewers / maxViewersPerCamera; absent: no cap */
+  cap?: ViewerCap;
 }
 
 /** An offline camera is usually a camera reconnecting: worth retrying soon. */
@@ -46,7 +49,7 @@ export function closeWebSockets(this: FastifyInstance, done: () => void): void {
   this.websocketServer.close(() => done());
 }
 
-type Lookup = { ok: true; stream: LiveStream } | { ok: false; status: 404 | 503; code: string; message: string };
+type Lookup = { ok: true; stream: LiveStream } | { ok: false; status: 404 | 503; code: string; message: string; retryAfter?: number };
 type LiveRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export async function liveRoutes(app: FastifyInstance, opts: LiveRouteOptions): Promise<void> {
@@ -57,10 +60,12 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveRouteOptions): 
     done();
   });
 
-  const lookup = (id: string): Lookup => {
+  const lookup = (id: string, request: FastifyRequest, transport: string): Lookup => {
     const stream = opts.cameraIds().includes(id) ? opts.hub.stream(id) : undefined;
     if (!stream) return { ok: false, status: 404, code: 'CAMERA_NOT_FOUND', message: `no camera with id "${id}"` };
     if (!stream.live) return { ok: false, status: 503, code: 'CAMERA_OFFLINE', message: `camera "${id}" is not publishing` };
+    const admitted = opts.cap?.admit(id, `${request.ip}:${request.socket.remotePort}`, transport) ?? { ok: true };
+    if (!admitted.ok) return { ok: false, status: 503, code: admitted.code, message: admitted.message, retryAfter: admitted.retryAfterSeconds };
     return { ok: true, stream };
   };
 
@@ -80,9 +85,9 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveRouteOptions): 
       method: 'GET',
       url: `/live/:id.${ext}`,
       handler: (request: LiveRequest, reply: FastifyReply) => {
-        const found = lookup(request.params.id);
+        const found = lookup(request.params.id, request, `http-${ext}`);
         if (!found.ok) {
-          if (found.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+          if (found.status === 503) void reply.header('retry-after', String(found.retryAfter ?? RETRY_AFTER_SECONDS));
           return reply.code(found.status).send(errorBody(found.code, found.message));
         }
         const headers: Record<string, string> = {
@@ -104,7 +109,7 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveRouteOptions): 
         if (!res.headersSent && !res.destroyed) res.flushHeaders();
       },
       wsHandler: (socket: WebSocket, request: LiveRequest) => {
-        const found = lookup(request.params.id);
+        const found = lookup(request.params.id, request, `ws-${ext}`);
         if (!found.ok) {
           const reason = Buffer.byteLength(found.message) <= MAX_CLOSE_REASON_BYTES ? found.message : found.code;
           socket.close(WS_CLOSE_CODE[found.status], reason);

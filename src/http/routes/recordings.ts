@@ -4,6 +4,7 @@ import { CAMERA_ID_PATTERN } from '../../config/schema.js';
 import type { SegmentListRow, SegmentRow, Segments } from '../../storage/segments.js';
 import { PathEscapeError, resolveInside } from '../../storage/safe-path.js';
 import { HttpError } from '../errors.js';
+import type { ExportSlots } from '../export-slots.js';
 import { serveFile } from '../range.js';
 import { isoUtc, rangeQuery } from '../time-query.js';
 
@@ -14,6 +15,10 @@ export interface RecordingsOptions {
   /** Configured camera ids, asked per request so a config reload is seen. */
   cameraIds: () => string[];
   now: () => number;
+  /** longest from..to of one request (http.limits.maxRangeDays); default 31 days */
+  maxRangeMs?: number;
+  /** concurrent exports (http.limits.maxExports, maxExportsPerClient); absent: no cap */
+  exportSlots?: ExportSlots;
 }
 
 export interface SegmentJson {
@@ -54,13 +59,13 @@ export async function recordingRoutes(app: FastifyInstance, opts: RecordingsOpti
 
   app.get('/api/cameras/:id/segments', async (request) => {
     const cameraId = camera(request);
-    const { fromMs, toMs } = rangeQuery(request.query, opts.now());
+    const { fromMs, toMs } = rangeQuery(request.query, opts.now(), opts.maxRangeMs);
     return opts.segments.listBrief(cameraId, fromMs, toMs).map(toJson);
   });
 
   app.get('/api/cameras/:id/timeline', async (request) => {
     const cameraId = camera(request);
-    const { fromMs, toMs } = rangeQuery(request.query, opts.now());
+    const { fromMs, toMs } = rangeQuery(request.query, opts.now(), opts.maxRangeMs);
     return opts.segments.timeline(cameraId, fromMs, toMs).map((s) => ({
       start: isoUtc(s.startMs),
       end: isoUtc(s.endMs),

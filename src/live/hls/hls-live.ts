@@ -72,6 +72,12 @@ export class HlsLive {
     m.set(client, this.now());
   }
 
+  /** Whether `client` counts as a viewer of the camera now (a new one is subject to the viewer cap). */
+  watching(cameraId: string, client: string): boolean {
+    const at = this.clients.get(cameraId)?.get(client);
+    return at !== undefined && at >= this.now() - this.viewerWindowMs;
+  }
+
   /** HLS viewers of a camera: distinct client addresses that fetched its playlist within the last ~10 s. */
   viewers(cameraId: string): number {
     const m = this.clients.get(cameraId);
