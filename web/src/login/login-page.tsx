@@ -48,6 +48,7 @@ export function LoginPage(props: { onLogin: () => void }) {
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>
+        <p class="muted hint">First start? User <code>admin</code>; its password was printed once in the NVR's log.</p>
       </form>
     </main>
   );
