@@ -89,8 +89,21 @@ export class Ingest implements PublishGate {
 
     this.addresses.set(publisher, req.address);
     log.info({ client: req.client }, 'publish started');
-    const sessionId = this.opts.publishLog?.start({ cameraId: target.cameraId, peer: publisher.peer, client: req.client, startedAt: this.now() });
-    return { ok: true, sink: this.sink(target.cameraId, publisher, log, sessionId) };
+    return { ok: true, sink: this.sink(target.cameraId, publisher, log, this.logSessionStart(target.cameraId, publisher, req.client, log)) };
+  }
+
+  /**
+   * The publish_sessions row. A database that refuses it (locked by another
+   * program, disk full) must not refuse the camera: the hub is already claimed
+   * and footage matters more than the session log (test/faults/database-locked).
+   */
+  private logSessionStart(cameraId: string, publisher: Publisher, client: string, log: Logger): number | undefined {
+    try {
+      return this.opts.publishLog?.start({ cameraId, peer: publisher.peer, client, startedAt: this.now() });
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : err }, 'could not record the start of a publish session; publishing goes on');
+      return undefined;
+    }
   }
 
   private sink(cameraId: string, publisher: Publisher, log: Logger, sessionId: number | undefined): IngestSink {

@@ -6,6 +6,7 @@ import type { SegmentFormat, Segments } from '../storage/segments.js';
 import { FlvSegmentWriter } from './formats/flv-segment.js';
 import { Mp4SegmentWriter } from './formats/mp4-segment.js';
 import type { SegmentTracks, SegmentWriter, WriterOutput } from './formats/segment-writer.js';
+import { IndexWriter, type SegmentRef } from './index-writer.js';
 import { encodeKeyframes, type KeyframeEntry } from './keyframe-index.js';
 import { segmentPath } from './segment-path.js';
 import { SegmentFile } from './segment-file.js';
@@ -27,6 +28,8 @@ export interface RecorderOptions {
   now?: () => number;
   /** the disk's say on writing (src/retention/); without it the recorder always writes */
   storage?: StorageGate;
+  /** where rows are written; default: the writer shared by all recorders of `segments` */
+  index?: IndexWriter;
 }
 
 /**
@@ -41,7 +44,8 @@ export interface StorageGate {
 }
 
 interface OpenSegment {
-  id: number;
+  /** its row (the id comes once the database has taken the insert: see index-writer.ts) */
+  ref: SegmentRef;
   format: SegmentFormat;
   file: SegmentFile;
   writer: SegmentWriter;
@@ -95,11 +99,13 @@ export class Recorder {
   private paused = false;
   /** the format of segments opened from now on (settings can change at runtime) */
   private format: SegmentFormat;
+  private readonly index: IndexWriter;
 
   constructor(private readonly opts: RecorderOptions) {
     this.now = opts.now ?? Date.now;
     this.format = opts.format;
     this.log = opts.log.child({ camera: opts.cameraId });
+    this.index = opts.index ?? IndexWriter.for(opts.segments, opts.log, this.now);
     this.segmenter = new Segmenter(opts.segmenter);
     this.consumer = new QueuedConsumer((item) => this.handle(item), {
       kind: 'recorder',
@@ -114,6 +120,7 @@ export class Recorder {
   async stop(reason = 'shutdown'): Promise<void> {
     await this.consumer.idle();
     await this.apply(this.segmenter.finish(reason));
+    this.index.flush();
   }
 
   /**
@@ -191,13 +198,15 @@ export class Recorder {
       return;
     }
     this.opts.storage?.check('segment-open');
+    let created: SegmentFile | undefined;
     try {
       const { rel, file } = await createSegmentFile(dataDir, cameraId, startMs, format);
+      created = file;
       const tracks = this.tracks;
       const writer: SegmentWriter = format === 'mp4' ? new Mp4SegmentWriter(tracks) : new FlvSegmentWriter(tracks);
       file.append(writer.begin());
       const v = tracks.video?.track === 'video' ? tracks.video.info : null;
-      const id = this.opts.segments.open({
+      const ref = this.index.open({
         cameraId,
         startMs,
         format,
@@ -208,10 +217,12 @@ export class Recorder {
         height: v?.height ?? null,
       });
       const now = this.now();
-      this.seg = { id, format, file, writer, tracks, startMs, startDts, frames: 0, seek: [], endMs: startMs, syncedAt: now, indexedAt: now };
-      this.log.debug({ segment: id, path: rel }, 'segment opened');
+      this.seg = { ref, format, file, writer, tracks, startMs, startDts, frames: 0, seek: [], endMs: startMs, syncedAt: now, indexedAt: now };
+      this.log.debug({ segment: ref.id, path: rel }, 'segment opened');
     } catch (err) {
       this.log.error({ err }, 'could not open a segment file; retrying at the next keyframe');
+      // nothing of it reached the disk: don't leave its descriptor open or an empty file behind
+      if (created) await created.discard();
       this.opts.storage?.check('write-error', err);
       this.seg = null;
       await this.apply(this.segmenter.cutAtNextKeyframe('write-error'));
@@ -252,18 +263,19 @@ export class Recorder {
     try {
       await seg.file.close();
     } catch (err) {
-      this.log.error({ err, segment: seg.id }, 'segment close failed');
+      this.log.error({ err, segment: seg.ref.id }, 'segment close failed');
       this.opts.storage?.check('write-error', err);
       reason = 'write-error';
       bytes = seg.file.written;
       await seg.file.abandon();
     }
-    this.opts.segments.close(seg.id, { endMs: Math.max(endMs, seg.startMs), bytes, frames: seg.frames, keyframes: this.keyframes(seg), reason });
-    this.log.debug({ segment: seg.id, reason, bytes }, 'segment closed');
+    this.index.close(seg.ref, { endMs: Math.max(endMs, seg.startMs), bytes, frames: seg.frames, keyframes: this.keyframes(seg), reason });
+    this.log.debug({ segment: seg.ref.id, reason, bytes }, 'segment closed');
   }
 
   /** At least once a second: frames to the OS; sync and index on their own intervals. */
   private async onTick(now: number): Promise<void> {
+    this.index.retry();
     const seg = this.seg;
     if (!seg) return;
     await this.guard(seg, async () => {
@@ -275,7 +287,7 @@ export class Recorder {
     });
     if (this.seg === seg && now - seg.indexedAt >= this.opts.indexIntervalMs) {
       seg.indexedAt = now;
-      this.opts.segments.progress([{ id: seg.id, endMs: seg.endMs, bytes: seg.file.written, frames: seg.frames, keyframes: this.keyframes(seg) }]);
+      this.index.progress(seg.ref, { endMs: seg.endMs, bytes: seg.file.written, frames: seg.frames, keyframes: this.keyframes(seg) });
     }
   }
 
@@ -284,12 +296,12 @@ export class Recorder {
     try {
       await io();
     } catch (err) {
-      this.log.error({ err, segment: seg.id }, 'write to segment failed; closing it');
+      this.log.error({ err, segment: seg.ref.id }, 'write to segment failed; closing it');
       this.opts.storage?.check('write-error', err);
       await seg.file.abandon();
       if (this.seg === seg) this.seg = null;
       const written = seg.file.written;
-      this.opts.segments.close(seg.id, { endMs: seg.endMs, bytes: written, frames: seg.frames, keyframes: this.keyframes(seg, written), reason: 'write-error' });
+      this.index.close(seg.ref, { endMs: seg.endMs, bytes: written, frames: seg.frames, keyframes: this.keyframes(seg, written), reason: 'write-error' });
       this.segmenter.cutAtNextKeyframe('write-error');
     }
   }

@@ -1,4 +1,4 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Buffers per writev call (below IOV_MAX, 1024 on Linux). */
@@ -90,6 +90,12 @@ export class SegmentFile {
       await this.fh.close();
     }
     await syncDir(dirname(this.path));
+  }
+
+  /** A file never used (its segment could not start): closed and removed. */
+  async discard(): Promise<void> {
+    await this.abandon();
+    await unlink(this.path).catch(() => {});
   }
 
   /** After a write error: close without flushing what is queued. */

@@ -14,8 +14,11 @@ export function openDatabase(file: string): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // Wait rather than fail when another connection (sqlite3 CLI, backup) holds the lock.
-    db.pragma('busy_timeout = 5000');
+    // Wait rather than fail when another connection (sqlite3 CLI, backup) holds the lock, but
+    // briefly: better-sqlite3 waits synchronously, and a wait stalls every camera's ingest, live
+    // view and the API with it (5 s did: test/faults/database-locked.test.ts). Writers that
+    // must not lose anything keep the write and retry (src/recording/index-writer.ts).
+    db.pragma('busy_timeout = 100');
   } catch (err) {
     db.close();
     throw err;
