@@ -3,7 +3,7 @@ import type { Config } from './config/schema.js';
 import { packageVersion } from './config/package-root.js';
 import type { CameraStatusSource } from './hub/camera-status.js';
 import type { Logger } from './log/logger.js';
-import { buildHttpServer, listenHttp } from './http/server.js';
+import { buildHttpServer, closeHttp, listenHttp } from './http/server.js';
 import { startStorage, type Storage } from './storage/storage.js';
 import { createHub, startIngest } from './ingest/start-ingest.js';
 import type { StreamHub } from './hub/stream-hub.js';
@@ -161,7 +161,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       },
       auth,
     });
-    started.push({ name: 'http', stop: () => http.close() });
+    started.push({ name: 'http', stop: () => closeHttp(http) });
     const httpPort = await listenHttp(http, config.http.port, config.http.host);
 
     logger.info({ ...listeningLine(config, httpPort, rtmpPort, ingest.tlsPort), cameras: registry.ids() }, 'listening');
