@@ -170,6 +170,7 @@ const httpLimits = z
     maxRangeDays: z.int().min(1).max(3660),
     requestTimeoutMs: z.int().min(1000).max(600_000),
     headersTimeoutMs: z.int().min(1000).max(600_000),
+    maxEventsPerRequest: z.int().min(1).max(1_000_000),
     maxExports: z.int().min(1).max(1000),
     maxExportsPerClient: z.int().min(1).max(1000),
   })

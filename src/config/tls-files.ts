@@ -27,6 +27,10 @@ export function checkTlsFiles<T extends TlsFiles>(tls: T, cwd: string, keyPath =
   } catch (err) {
     return { problem: `${keyPath}.cert: ${out.cert} is not a PEM certificate (${reason(err)})` };
   }
+  // a passphrase would have to be typed at every start: the key must be stored decrypted (readable by the NVR only)
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.text)) {
+    return { problem: `${keyPath}.key: ${out.key} is encrypted; give it without a passphrase (openssl pkey -in KEY -out KEY.plain)` };
+  }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key.text);

@@ -8,6 +8,8 @@ export interface HttpLimits {
   requestTimeoutMs: number;
   /** the request headers must arrive within this (slow-loris) */
   headersTimeoutMs: number;
+  /** largest `limit` of GET /api/events (rows and JSON one request may cost): beyond it 400 */
+  maxEventsPerRequest: number;
   /** MP4 exports running at once, all clients together: beyond it 503 TOO_MANY_EXPORTS */
   maxExports: number;
   /** ...and from one client address: beyond it 429 TOO_MANY_EXPORTS */
@@ -19,6 +21,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxRangeDays: 31,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 15_000,
+  maxEventsPerRequest: 10_000,
   maxExports: 4,
   maxExportsPerClient: 2,
 };

@@ -124,7 +124,7 @@ export function buildHttpServer(opts: HttpServerOptions): HttpServer {
   }
   if (opts.storage) void app.register(storageRoutes, opts.storage);
   if (opts.motion) {
-    void app.register(eventRoutes, { ...opts.motion, now, maxRangeMs: limits.maxRangeDays * DAY_MS });
+    void app.register(eventRoutes, { ...opts.motion, now, maxRangeMs: limits.maxRangeDays * DAY_MS, maxEvents: limits.maxEventsPerRequest });
     void app.register(thumbnailRoutes, { ...opts.motion, now });
   }
   if (opts.live) {

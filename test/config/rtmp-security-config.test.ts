@@ -18,6 +18,7 @@ before(() => {
   ], { stdio: 'ignore' });
   const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
   writeFileSync(join(dir, 'other-key.pem'), other);
+  execFileSync('openssl', ['pkey', '-in', join(dir, 'key.pem'), '-aes256', '-passout', 'pass:x', '-out', join(dir, 'encrypted-key.pem')], { stdio: 'ignore' });
   writeFileSync(join(dir, 'junk.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
 });
 
@@ -49,6 +50,7 @@ describe('rtmp.tls', () => {
   test('a missing file', () => fails(tls({ key: 'missing.pem' }), `config: rtmp.tls.key: cannot read ${join(dir, 'missing.pem')}: no such file`));
   test('a certificate that does not parse', () => fails(tls({ cert: 'junk.pem' }), new RegExp(`^config: rtmp\\.tls\\.cert: ${join(dir, 'junk.pem')} is not a PEM certificate \\(.+\\)$`)));
   test('a key that is no key', () => fails(tls({ key: 'cert.pem' }), /^config: rtmp\.tls\.key: .*cert\.pem is not an unencrypted PEM private key \(.+\)$/));
+  test('an encrypted key', () => fails(tls({ key: 'encrypted-key.pem' }), /^config: rtmp\.tls\.key: .*encrypted-key\.pem is encrypted; give it without a passphrase/));
   test('a key of another certificate', () => fails(tls({ key: 'other-key.pem' }), `config: rtmp.tls.key: ${join(dir, 'other-key.pem')} does not belong to the certificate in rtmp.tls.cert`));
   test('the TLS port may not be the RTMP port', () => fails(tls({ port: 1935 }), 'config: rtmp.tls.port: 1935 is also rtmp.port'));
   test('unknown keys are named', () => fails(tls({ passphrase: 'x' }), /^config: rtmp\.tls\.passphrase: unknown key \(known keys: enabled, port, host, cert, key\)$/));

@@ -80,6 +80,8 @@ const CASES: { name: string; code: string | null; run: () => Promise<number> }[]
   { name: 'idle after the handshake', code: null, run: () => attack(null) },
   { name: 'Set Chunk Size 0', code: 'CHUNK_SIZE_INVALID', run: () => attack(msg(1, Buffer.from([0, 0, 0, 0]), 2)) },
   { name: 'Set Chunk Size above the cap', code: 'CHUNK_SIZE_LIMIT', run: () => attack(msg(1, Buffer.from([0x01, 0, 0, 0]), 2)) },
+  // Acknowledgements (type 3, ignored) on csids 3, 4, ...: the 65th distinct one passes maxChunkStreams (64)
+  { name: 'more chunk streams than the cap', code: 'CHUNK_STREAM_LIMIT', run: () => attack(Buffer.concat(Array.from({ length: 80 }, (_, i) => msg(3, Buffer.alloc(4), 3 + i)))) },
   { name: 'message length above the cap', code: 'MESSAGE_TOO_LARGE', run: () => attack(Buffer.from('03000000ffffff0901000000', 'hex')) },
   { name: 'type-1 chunk with no previous header', code: 'CHUNK_NO_PREVIOUS_HEADER', run: () => attack(Buffer.from('4300000000001008', 'hex')) },
   { name: 'type-3 chunk with no previous header', code: 'CHUNK_NO_PREVIOUS_HEADER', run: () => attack(Buffer.from([0xc5, 1, 2, 3])) },

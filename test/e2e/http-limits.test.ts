@@ -49,7 +49,7 @@ describe('http.limits on the running app', () => {
   let t: TestApp;
   before(async () => {
     t = await startTestApp({
-      http: { port: 0, host: '127.0.0.1', limits: { maxRangeDays: 2, maxExports: 2, maxExportsPerClient: 1 } },
+      http: { port: 0, host: '127.0.0.1', limits: { maxRangeDays: 2, maxExports: 2, maxExportsPerClient: 1, maxEventsPerRequest: 5 } },
       cameras: [{ id: 'cam', recording: { segmentSeconds: 2 }, motion: { enabled: false } }],
     });
     // 4 s at a constant 20 Mbit/s (x264 filler): an export of ~10 MB, more than loopback socket buffers hold
@@ -79,6 +79,13 @@ describe('http.limits on the running app', () => {
     const ok = await fetch(`http://127.0.0.1:${t.httpPort}/api/cameras/cam/segments?from=${to - 2 * DAY}&to=${to}`);
     assert.equal(ok.status, 200);
     assert.ok(((await ok.json()) as unknown[]).length > 0);
+  });
+
+  test('a ?limit= of events beyond maxEventsPerRequest: 400 naming the cap', async () => {
+    const over = await fetch(`http://127.0.0.1:${t.httpPort}/api/events?limit=6`);
+    assert.equal(over.status, 400);
+    assert.deepEqual(await over.json(), { error: { code: 'BAD_REQUEST', message: 'limit (at most http.limits.maxEventsPerRequest): an integer from 1 to 5' } });
+    assert.equal((await fetch(`http://127.0.0.1:${t.httpPort}/api/events?limit=5`)).status, 200);
   });
 
   test('exports: the second of one client gets 429, the third overall 503, both with Retry-After; a finished one frees its slot', async () => {

@@ -19,6 +19,8 @@ export interface EventRouteOptions {
   now: () => number;
   /** longest from..to of one request (http.limits.maxRangeDays); default 31 days */
   maxRangeMs?: number;
+  /** largest `limit` (http.limits.maxEventsPerRequest); default 10,000 */
+  maxEvents?: number;
   /** simultaneous /api/events/live streams */
   maxLiveClients?: number;
 }
@@ -48,7 +50,8 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRouteOptions)
     const q = request.query as Record<string, unknown>;
     const cameraId = cameraParam(request);
     const { fromMs, toMs } = rangeQuery(q, opts.now(), opts.maxRangeMs);
-    const limit = intParam(q.limit, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
+    const maxEvents = opts.maxEvents ?? MAX_LIMIT;
+    const limit = intParam(q.limit, 'limit (at most http.limits.maxEventsPerRequest)', Math.min(DEFAULT_LIMIT, maxEvents), 1, maxEvents);
     const order = q.order === undefined || q.order === '' ? 'asc' : q.order;
     if (order !== 'asc' && order !== 'desc') throw new HttpError(400, 'BAD_ORDER', 'order: asc (oldest first, the default) or desc');
     return opts.events.list({ cameraId, fromMs, toMs, limit, order }).map(eventJson);
