@@ -48,6 +48,23 @@ describe('http.limits', () => {
     assert.match(answer, /^HTTP\/1\.1 408/);
     await app.close();
   });
+
+  test('requestTimeoutMs: a body that never finishes arriving is cut off with 408', async () => {
+    const app = server();
+    const port = await listenHttp(app, 0, '127.0.0.1');
+    const started = Date.now();
+    const sock = net.connect(port, '127.0.0.1');
+    sock.on('error', () => {});
+    let answer = '';
+    sock.on('data', (d) => (answer += d));
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('POST /api/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+    await new Promise((r) => sock.once('close', r));
+    const ms = Date.now() - started;
+    assert.ok(ms >= 1400 && ms < 5000, `closed after ${ms} ms`);
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    await app.close();
+  });
 });
 
 describe('ExportSlots', () => {
