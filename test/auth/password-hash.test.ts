@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { hashPassword, parsePasswordHash, verifyPassword } from '../../src/auth/password-hash.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { ROOT } from '../helpers/main-process.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 
@@ -87,4 +89,23 @@ describe('auth config', () => {
   ] as const) {
     test(`refused: ${name}`, () => assert.throws(() => load(yaml), { message }));
   }
+});
+
+describe('hash-password command', () => {
+  const cli = (input: string) => spawnSync(process.execPath, ['--import', 'tsx', 'src/auth/hash-password-cli.ts'], { cwd: ROOT, input, encoding: 'utf8' });
+
+  test('a piped password (one trailing newline dropped) gives one line: a hash that verifies it', async () => {
+    const r = cli('piped password 1\n');
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1);
+    assert.equal(await verifyPassword('piped password 1', parsePasswordHash(lines[0]!)), true);
+  });
+
+  test('a password under 8 characters is refused with exit code 1', () => {
+    const r = cli('short');
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /at least 8 characters/);
+  });
 });

@@ -167,8 +167,7 @@ async function runOnce(kind: ServerKind, n: number, clip: string): Promise<Run> 
     };
   } finally {
     await server.stop();
-    if (process.env.CAMERAS_KEEP === '1') process.stderr.write(`  kept ${dir}\n`);
-    else rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
