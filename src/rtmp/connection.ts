@@ -63,7 +63,8 @@ export class RtmpConnection {
     this.address = socket.remoteAddress ?? '';
     this.encrypted = socket instanceof TLSSocket;
     this.lastActivityMs = now();
-    this.reader = new ChunkReader(limits.chunk);
+    // the socket's reads are ours alone: multi-chunk messages are joined inside them
+    this.reader = new ChunkReader(limits.chunk, { compactInPlace: true });
     this.handler = makeHandler(this);
     this.handshakeTimer = setTimeout(() => this.close(`handshake not completed within ${limits.handshakeTimeoutMs} ms`), limits.handshakeTimeoutMs);
     socket.setNoDelay(true);

@@ -167,7 +167,8 @@ async function runOnce(kind: ServerKind, n: number, clip: string): Promise<Run> 
     };
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.CAMERAS_KEEP === '1') process.stderr.write(`  kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

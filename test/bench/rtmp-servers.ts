@@ -79,7 +79,7 @@ export function filesUnder(dir: string): string[] {
     .map((d) => relative(dir, join(d.parentPath, d.name)));
 }
 
-export async function startServer(kind: ServerKind, dir: string, cameras: string[]): Promise<BenchServer> {
+export async function startServer(kind: ServerKind, dir: string, cameras: string[], oursRoot = OURS_ROOT): Promise<BenchServer> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const logFile = join(dir, 'server.log');
@@ -92,8 +92,9 @@ export async function startServer(kind: ServerKind, dir: string, cameras: string
     const cams = cameras.map((id) => `  - { id: ${id}, recording: { format: flv }, motion: { enabled: ${kind === 'ours+motion'} } }`).join('\n');
     writeFileSync(config, `dataDir: ${JSON.stringify(data)}\nrtmp: { port: ${port}, host: 127.0.0.1, limits: { maxConnections: ${conns}, maxConnectionsPerAddress: ${conns} } }\nhttp: { port: 0, host: 127.0.0.1 }\nmotion: { ffmpegPath: ffmpeg }\ncameras:\n${cams}\n`);
     // CAMERAS_PROFILE=DIR: a V8 CPU profile of our server, written there when it stops
-    const prof = process.env.CAMERAS_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CAMERAS_PROFILE] : [];
-    const child = spawn(process.execPath, [...prof, 'dist/src/main.js', '--config', config], { cwd: OURS_ROOT, env: cleanEnv(), stdio: ['ignore', out, out] });
+    // CAMERAS_NODE_FLAGS: more node flags for it (e.g. --trace-gc; its output goes to server.log)
+    const prof = [...(process.env.CAMERAS_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CAMERAS_PROFILE] : []), ...(process.env.CAMERAS_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+    const child = spawn(process.execPath, [...prof, 'dist/src/main.js', '--config', config], { cwd: oursRoot, env: cleanEnv(), stdio: ['ignore', out, out] });
     await waitForPort(port, child, logFile);
     const recordRoot = join(data, 'recordings');
     return { kind, port, pid: child.pid!, recordRoot, cameraOf: (f) => f.split(sep)[0] ?? null, stop: stopper(child, 'SIGTERM') };
