@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DemuxOutput } from '../media/flv-demuxer.js';
 import type { CodecConfig, MediaFrame } from '../media/frame.js';
 import { Fmp4Fragmenter } from '../mp4/fragmenter.js';
+import { mimeType, trackFor } from '../mp4/track-config.js';
 import { decodeKeyframes, seekKeyframe } from '../recording/keyframe-index.js';
 import type { SegmentRow } from '../storage/segments.js';
 import { readFlvSegment } from './flv-segment-reader.js';
@@ -13,12 +14,20 @@ export interface ExportRequest {
   dataDir: string;
   fromMs: number;
   toMs: number;
+  /** leave out the audio track (a browser's Media Source cannot play G.711; playback wants video) */
+  videoOnly?: boolean;
+  /** keyframes only, video only (fast playback: 16x is a few decoded pictures a second); each lasts until the next */
+  keyframesOnly?: boolean;
 }
 
 export interface ExportSummary {
   frames: number;
   /** a later segment's codec configuration differed from the first one's: the export stops there */
   stoppedAtConfigChange: boolean;
+  /** wall time (ms) of the first exported frame, the keyframe at or before fromMs: export time 0; set before the init segment is yielded */
+  startMs?: number;
+  /** the exported tracks' MIME type with RFC 6381 codecs (for MediaSource.isTypeSupported); set with startMs */
+  mimeType?: string;
 }
 
 /** Export fragments of about two seconds: a bounded amount of media in memory at a time. */
@@ -49,11 +58,14 @@ export async function* exportMp4(req: ExportRequest, summary: ExportSummary = { 
     let started = i > 0;
     for await (const out of reader as AsyncGenerator<DemuxOutput>) {
       if (out.type === 'config') {
+        if ((req.videoOnly || req.keyframesOnly) && out.config.track === 'audio') continue;
         segConfigs[out.config.track] = out.config;
         continue;
       }
       if (out.type !== 'frame') continue;
       const frame = out.frame;
+      if ((req.videoOnly || req.keyframesOnly) && frame.track === 'audio') continue;
+      if (req.keyframesOnly && !frame.keyframe) continue;
       const wall = row.startMs + frame.dts;
       if (wall >= req.toMs) {
         if (frame.track === 'video') break;
@@ -68,6 +80,8 @@ export async function* exportMp4(req: ExportRequest, summary: ExportSummary = { 
       if (!fragmenter) {
         configs = segConfigs;
         fragmenter = new Fmp4Fragmenter({ video: asVideo(configs.video), audio: asAudio(configs.audio), fragmentMs: FRAGMENT_MS, timeBase: 0 });
+        summary.startMs = wall;
+        summary.mimeType = mimeTypeOf(configs);
         yield [fragmenter.initSegment()];
       } else if (changed(configs, segConfigs)) {
         summary.stoppedAtConfigChange = true;
@@ -92,6 +106,14 @@ function* flush(f: Fmp4Fragmenter): Generator<Buffer[]> {
 function changed(a: { video?: CodecConfig; audio?: CodecConfig }, b: { video?: CodecConfig; audio?: CodecConfig }): boolean {
   const differs = (x?: CodecConfig, y?: CodecConfig) => x !== undefined && y !== undefined && (x.codec !== y.codec || !x.record.equals(y.record));
   return differs(a.video, b.video) || differs(a.audio, b.audio);
+}
+
+function mimeTypeOf(configs: { video?: CodecConfig; audio?: CodecConfig }): string | undefined {
+  try {
+    return mimeType([configs.video, configs.audio].filter((c) => c !== undefined).map((c) => trackFor(c)));
+  } catch {
+    return undefined; // a config whose codec string cannot be read: the file is still valid
+  }
 }
 
 const asVideo = (c?: CodecConfig) => (c?.track === 'video' ? c : undefined);
