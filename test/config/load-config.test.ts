@@ -37,7 +37,12 @@ describe('loadConfig', () => {
         staleTakeoverMs: 5_000,
       },
     });
-    assert.deepEqual(cfg.http, { port: 8080, host: '0.0.0.0' });
+    assert.deepEqual(cfg.http, {
+      port: 8080,
+      host: '0.0.0.0',
+      limits: { maxBodyBytes: 1024 * 1024, maxRangeDays: 31, requestTimeoutMs: 30_000, headersTimeoutMs: 15_000, maxEventsPerRequest: 10_000, maxExports: 4, maxExportsPerClient: 2 },
+    });
+    assert.deepEqual(cfg.live, { maxViewers: 200, maxViewersPerCamera: 50, maxViewerBacklogBytes: 4 * 1024 * 1024, maxViewerLagMs: 10_000 });
     assert.equal(cfg.log.level, 'info');
     assert.equal(cfg.auth.enabled, true, 'access control on by default (test/auth/password-hash.test.ts checks the whole section)');
     assert.deepEqual(
@@ -65,7 +70,8 @@ cameras:
     recording: { format: mp4 }
 `);
     const cfg = loadConfig({ argv: ['--config', file], env: {}, cwd: dir });
-    assert.deepEqual(cfg.http, { port: 9000, host: '0.0.0.0' });
+    assert.deepEqual({ ...cfg.http, limits: undefined }, { port: 9000, host: '0.0.0.0', limits: undefined });
+    assert.equal(cfg.http.limits.maxBodyBytes, 1024 * 1024);
     assert.equal(cfg.rtmp.port, 1935);
     assert.equal(cfg.rtmp.limits.maxConnections, 10);
     assert.equal(cfg.rtmp.limits.maxChunkStreams, 64);
@@ -118,7 +124,7 @@ cameras:
       yaml: 'cameras:\n  - id: a\n    recording: { segmentSecs: 10 }\n',
       message: 'config: cameras[0].recording.segmentSecs: unknown key (known keys: enabled, format, segmentSeconds)',
     },
-    { name: 'misspelt top-level key', yaml: 'dataDri: /x\n', message: /^config: dataDri: unknown key \(known keys: dataDir, rtmp, http, recording, retention, motion, alerts, live, log, cameras, auth\)$/ },
+    { name: 'misspelt top-level key', yaml: 'dataDri: /x\n', message: /^config: dataDri: unknown key \(known keys: dataDir, rtmp, http, recording, retention, motion, alerts, live, log, cameras, maxCameras, auth\)$/ },
     { name: 'port as a word', yaml: 'http: { port: eighty }\n', message: 'config: http.port: expected a number, got "eighty"' },
     { name: 'fractional port', yaml: 'rtmp: { port: 1935.5 }\n', message: 'config: rtmp.port: expected an integer, got 1935.5' },
     { name: 'segment too long', yaml: 'cameras: [{id: a, recording: {segmentSeconds: 3601}}]\n', message: 'config: cameras[0].recording.segmentSeconds: must be <= 3600, got 3601' },
