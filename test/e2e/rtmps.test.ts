@@ -75,8 +75,8 @@ describe('RTMPS publishing', () => {
     const silentMs = await silent.closed;
     assert.ok(silentMs >= 1400 && silentMs < 6000, `silent TLS peer closed after ${silentMs} ms`);
     await garbage.closed;
-    assert.notEqual(await Promise.race([wrongProtocol, new Promise((r) => setTimeout(() => r('still open'), 5000))]), 'handshake completed');
-    assert.notEqual(await Promise.race([wrongProtocol, new Promise((r) => setTimeout(() => r('still open'), 100))]), 'still open');
+    // dropped at once, not left to time out
+    assert.equal(await wrongProtocol, 'connection closed while waiting for handshake');
 
     const drops = t.logs.filter((l) => String(l.msg).startsWith('RTMPS connection dropped'));
     assert.ok(drops.some((l) => l.limit === 'handshakeTimeoutMs'), 'handshake timeout logged');
