@@ -9,7 +9,8 @@ export interface SegmentRef {
 type Op =
   | { type: 'open'; ref: SegmentRef; row: SegmentOpen }
   | { type: 'progress'; ref: SegmentRef; p: SegmentProgress }
-  | { type: 'close'; ref: SegmentRef; p: SegmentProgress & { reason: string } };
+  | { type: 'close'; ref: SegmentRef; p: SegmentProgress & { reason: string } }
+  | { type: 'remove'; ref: SegmentRef };
 
 /** While writes wait, one attempt at most this often (each may block the event loop for busy_timeout). */
 const RETRY_MS = 1000;
@@ -74,6 +75,13 @@ export class IndexWriter {
     this.submit({ type: 'close', ref, p });
   }
 
+  /** A segment that holds no frame after all (its writes failed): its row goes. */
+  remove(ref: SegmentRef): void {
+    const unborn = this.queue.some((op) => op.ref === ref && op.type === 'open');
+    this.queue = this.queue.filter((op) => op.ref !== ref);
+    if (!unborn) this.submit({ type: 'remove', ref });
+  }
+
   /** Periodic (the recorders' ticks): tries the waiting writes, at most once a RETRY_MS. */
   retry(): void {
     if (this.queue.length === 0 || this.now() < this.nextAttemptAt) return;
@@ -111,7 +119,8 @@ export class IndexWriter {
       if (op.type === 'open') op.ref.id = this.segments.open(op.row);
       else if (op.ref.id === null) return true; // its open was given up: nothing to update
       else if (op.type === 'progress') this.segments.progress([{ id: op.ref.id, ...op.p }]);
-      else this.segments.close(op.ref.id, op.p);
+      else if (op.type === 'close') this.segments.close(op.ref.id, op.p);
+      else this.segments.remove(op.ref.id);
       return true;
     } catch (err) {
       const code = (err as { code?: unknown }).code;

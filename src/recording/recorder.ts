@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { QueuedConsumer, type QueueItem } from '../hub/queued-consumer.js';
 import type { CodecConfig, MediaFrame } from '../media/frame.js';
-import type { SegmentFormat, Segments } from '../storage/segments.js';
+import type { SegmentFormat, SegmentProgress, Segments } from '../storage/segments.js';
 import { FlvSegmentWriter } from './formats/flv-segment.js';
 import { Mp4SegmentWriter } from './formats/mp4-segment.js';
 import type { SegmentTracks, SegmentWriter, WriterOutput } from './formats/segment-writer.js';
 import { IndexWriter, type SegmentRef } from './index-writer.js';
 import { encodeKeyframes, type KeyframeEntry } from './keyframe-index.js';
+import { salvageSegment } from './salvage.js';
 import { segmentPath } from './segment-path.js';
 import { SegmentFile } from './segment-file.js';
 import { Segmenter, type SegmenterEvent, type SegmenterOptions } from './segmenter.js';
@@ -100,6 +101,8 @@ export class Recorder {
   /** the format of segments opened from now on (settings can change at runtime) */
   private format: SegmentFormat;
   private readonly index: IndexWriter;
+  /** writes are failing (disk full, I/O errors): logged once, until a segment is written whole again */
+  private failing: { sinceMs: number; failures: number } | null = null;
 
   constructor(private readonly opts: RecorderOptions) {
     this.now = opts.now ?? Date.now;
@@ -220,10 +223,9 @@ export class Recorder {
       this.seg = { ref, format, file, writer, tracks, startMs, startDts, frames: 0, seek: [], endMs: startMs, syncedAt: now, indexedAt: now };
       this.log.debug({ segment: ref.id, path: rel }, 'segment opened');
     } catch (err) {
-      this.log.error({ err }, 'could not open a segment file; retrying at the next keyframe');
+      this.writeFailed(err, {}, 'could not open a segment file; retrying at the next keyframe');
       // nothing of it reached the disk: don't leave its descriptor open or an empty file behind
       if (created) await created.discard();
-      this.opts.storage?.check('write-error', err);
       this.seg = null;
       await this.apply(this.segmenter.cutAtNextKeyframe('write-error'));
     }
@@ -259,18 +261,17 @@ export class Recorder {
     if (!seg) return;
     this.seg = null;
     this.take(seg, seg.writer.end());
-    let bytes = seg.file.size;
+    const bytes = seg.file.size;
     try {
       await seg.file.close();
     } catch (err) {
-      this.log.error({ err, segment: seg.ref.id }, 'segment close failed');
-      this.opts.storage?.check('write-error', err);
-      reason = 'write-error';
-      bytes = seg.file.written;
-      await seg.file.abandon();
+      this.writeFailed(err, { segment: seg.ref.id }, 'segment close failed');
+      await this.endAfterWriteError(seg);
+      return;
     }
     this.index.close(seg.ref, { endMs: Math.max(endMs, seg.startMs), bytes, frames: seg.frames, keyframes: this.keyframes(seg), reason });
     this.log.debug({ segment: seg.ref.id, reason, bytes }, 'segment closed');
+    this.writeWorks();
   }
 
   /** At least once a second: frames to the OS; sync and index on their own intervals. */
@@ -296,14 +297,53 @@ export class Recorder {
     try {
       await io();
     } catch (err) {
-      this.log.error({ err, segment: seg.ref.id }, 'write to segment failed; closing it');
-      this.opts.storage?.check('write-error', err);
-      await seg.file.abandon();
+      this.writeFailed(err, { segment: seg.ref.id }, 'write to segment failed; closing it');
       if (this.seg === seg) this.seg = null;
-      const written = seg.file.written;
-      this.index.close(seg.ref, { endMs: seg.endMs, bytes: written, frames: seg.frames, keyframes: this.keyframes(seg, written), reason: 'write-error' });
+      await this.endAfterWriteError(seg);
       this.segmenter.cutAtNextKeyframe('write-error');
     }
+  }
+
+  /**
+   * Finalises a segment whose write failed from what its file really holds
+   * (salvage.ts: cut back to whole frames; removed if none made it), so the
+   * index never claims footage the disk refused.
+   */
+  private async endAfterWriteError(seg: OpenSegment): Promise<void> {
+    await seg.file.abandon();
+    let kept: SegmentProgress | null;
+    try {
+      kept = await salvageSegment(seg.file.path, seg.format, seg.startMs);
+    } catch (err) {
+      // unreadable too: index what the OS accepted; recovery rescans it at the next start
+      this.log.debug({ err, segment: seg.ref.id }, 'could not read back a segment after a write error');
+      const written = seg.file.written;
+      kept = { endMs: seg.endMs, bytes: written, frames: seg.frames, keyframes: this.keyframes(seg, written) };
+    }
+    if (kept) this.index.close(seg.ref, { ...kept, reason: 'write-error' });
+    else this.index.remove(seg.ref);
+  }
+
+  /**
+   * A full or failing disk fails every segment the camera starts: the first
+   * failure is logged (and retention asked to look at free space), the rest
+   * only at debug level until a segment is written whole again.
+   */
+  private writeFailed(err: unknown, fields: Record<string, unknown>, message: string): void {
+    if (this.failing) {
+      this.failing.failures++;
+      this.log.debug({ err, ...fields }, message);
+      return;
+    }
+    this.failing = { sinceMs: this.now(), failures: 1 };
+    this.log.error({ err, ...fields }, message);
+    this.opts.storage?.check('write-error', err);
+  }
+
+  private writeWorks(): void {
+    if (!this.failing) return;
+    this.log.info({ failures: this.failing.failures, failingMs: this.now() - this.failing.sinceMs }, 'segments are written again after write errors');
+    this.failing = null;
   }
 
   /** The storage gate's answer, logged when it changes. */

@@ -65,9 +65,19 @@ export class SegmentFile {
       const bytes = batch.reduce((n, b) => n + b.length, 0);
       this.queuedBytes -= bytes;
       const { bytesWritten } = await this.fh.writev(batch, this.writtenBytes);
-      // libuv loops on short writes to regular files; a shortfall here means the disk refused
-      if (bytesWritten !== bytes) throw new Error(`short write to ${this.path}: ${bytesWritten} of ${bytes} bytes`);
-      this.writtenBytes += bytes;
+      this.writtenBytes += bytesWritten;
+      // a short write means the disk took only part (full, failing): writing the rest either
+      // goes through or fails with the disk's own reason (ENOSPC, EIO) for the log
+      if (bytesWritten < bytes) await this.writeRest(Buffer.concat(batch).subarray(bytesWritten));
+    }
+  }
+
+  private async writeRest(rest: Buffer): Promise<void> {
+    while (rest.length > 0) {
+      const { bytesWritten } = await this.fh.write(rest, 0, rest.length, this.writtenBytes);
+      if (bytesWritten === 0) throw new Error(`short write to ${this.path}: the disk took no more bytes`);
+      this.writtenBytes += bytesWritten;
+      rest = rest.subarray(bytesWritten);
     }
   }
 
