@@ -201,3 +201,10 @@ test('an index row pointing outside the data directory (tampering) is refused wi
   assert.doesNotMatch(exp.body, new RegExp(SECRET));
   assert.ok(t.logs.some((l) => l.msg === 'segment path escapes dataDir; refused'));
 });
+
+test('no token, password or session id ever reaches the log (?token= is cut before logging)', () => {
+  const text = JSON.stringify(t.logs);
+  assert.ok(t.logs.length > 50, `${t.logs.length} log lines (debug level)`);
+  for (const secret of [VIEWER, ADMIN, 'alice-password', 'not-the-token-at-all']) assert.ok(!text.includes(secret), `${secret} in the log`);
+  assert.doesNotMatch(text, /nvr_session=/);
+});
