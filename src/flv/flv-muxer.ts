@@ -183,8 +183,13 @@ export function flvFrameTag(frame: MediaFrame, timestamp: number, audio?: AudioI
   if (!codec) return [];
   const dataSize = codec.length + frame.payload.length;
   checkDataSize(dataSize);
-  const head = Buffer.alloc(FLV_TAG_HEADER_SIZE + codec.length);
-  writeTagHeader(head, frame.track === 'video' ? FLV_TAG_VIDEO : FLV_TAG_AUDIO, dataSize, timestamp);
-  head.set(codec, FLV_TAG_HEADER_SIZE);
-  return [head, frame.payload, previousTagSize(dataSize)];
+  // Header and PreviousTagSize share one slice of Node's pool (every byte is written below).
+  // Not Buffer.alloc: a small typed array lives on V8's heap and is moved off it, one
+  // allocation each, when a write hands it to the OS; per frame at 4 Mbit/s that showed.
+  const headLen = FLV_TAG_HEADER_SIZE + codec.length;
+  const b = Buffer.allocUnsafe(headLen + FLV_PREVIOUS_TAG_SIZE_BYTES);
+  writeTagHeader(b, frame.track === 'video' ? FLV_TAG_VIDEO : FLV_TAG_AUDIO, dataSize, timestamp);
+  b.set(codec, FLV_TAG_HEADER_SIZE);
+  b.writeUInt32BE(FLV_TAG_HEADER_SIZE + dataSize, headLen);
+  return [b.subarray(0, headLen), frame.payload, b.subarray(headLen)];
 }
