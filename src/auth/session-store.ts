@@ -40,6 +40,7 @@ export class SessionStore {
   private readonly remove: Statement;
   private readonly removeExpired: Statement;
   private readonly trimUser: Statement;
+  private readonly removeOthers: Statement;
 
   constructor(
     db: Db,
@@ -51,6 +52,7 @@ export class SessionStore {
     this.touch = db.prepare('UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?');
     this.remove = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
     this.removeExpired = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
+    this.removeOthers = db.prepare('DELETE FROM sessions WHERE user_name = ? AND id_hash != ?');
     this.trimUser = db.prepare(
       'DELETE FROM sessions WHERE user_name = ? AND id_hash NOT IN (SELECT id_hash FROM sessions WHERE user_name = ? ORDER BY last_seen_at DESC LIMIT ?)',
     );
@@ -86,6 +88,11 @@ export class SessionStore {
 
   delete(id: string): void {
     if (SESSION_ID.test(id)) this.remove.run(digest(id));
+  }
+
+  /** Ends every session of `userName` but `keepId` (after a password change: other devices log in again). */
+  deleteOthers(userName: string, keepId: string): number {
+    return this.removeOthers.run(userName, digest(keepId)).changes;
   }
 
   /** Drops expired rows; returns how many. */

@@ -77,7 +77,7 @@ export async function startAuth(opts: StartAuthOptions): Promise<Auth> {
 
 /** The only time the password is ever shown: the log line and plain text for whoever watches the terminal. */
 function announceFirstAdmin(user: { name: string; password: string }, log: Logger, announce: (text: string) => void): void {
-  const howToChange = 'to change it, make a hash with `npm run hash-password` and list the user under auth.users in your config (config users replace the stored admin)';
+  const howToChange = 'change it with POST /api/auth/password once logged in, or list users with hashes from `npm run hash-password` under auth.users in your config (config users replace the stored admin)';
   log.warn({ user: user.name, howToChange }, `first start: created user "${user.name}" with password ${user.password} (shown only this once; ${howToChange})`);
   announce(
     [
@@ -88,8 +88,9 @@ function announceFirstAdmin(user: { name: string; password: string }, log: Logge
       `     ${user.password}`,
       '',
       ' It is shown only this once: write it down now.',
-      ' To change it: `npm run hash-password`, then put the hash under',
-      ' auth.users in your config file (see README, "Security").',
+      ' To change it: log in, then POST /api/auth/password; or make a',
+      ' hash with `npm run hash-password` and list your users under',
+      ' auth.users in the config file (see README, "Security").',
       '================================================================',
       '',
     ].join('\n') + '\n',

@@ -27,6 +27,7 @@ export class Users {
   private readonly selectStored: Statement;
   private readonly countStored: Statement;
   private readonly insertStored: Statement;
+  private readonly updateStored: Statement;
   /** Scrypted when the name is unknown, so an unknown user costs what a wrong password does. */
   private readonly dummy: PasswordHash;
 
@@ -39,6 +40,7 @@ export class Users {
     this.selectStored = db.prepare('SELECT name, role, password_hash AS passwordHash FROM users WHERE name = ?');
     this.countStored = db.prepare('SELECT count(*) AS n FROM users');
     this.insertStored = db.prepare('INSERT INTO users (name, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
+    this.updateStored = db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?');
     const typical = this.fromConfig.values().next().value?.hash ?? this.storedSample() ?? { ...DEFAULT_PARAMS, salt: Buffer.alloc(16), hash: Buffer.alloc(32) };
     this.dummy = { N: typical.N, r: typical.r, p: typical.p, salt: randomBytes(typical.salt.length), hash: randomBytes(typical.hash.length) };
   }
@@ -82,6 +84,13 @@ export class Users {
     // two processes on one dataDir: the loser's insert does nothing and it prints nothing
     const created = this.db.transaction(() => (this.storedCount() > 0 ? 0 : this.insertStored.run(FIRST_ADMIN_NAME, hash, 'admin', now, now).changes)).immediate();
     return created ? { name: FIRST_ADMIN_NAME, password } : undefined;
+  }
+
+  /** A new password for a stored user (config users change in the config file); false when there is no such user. */
+  async setStoredPassword(name: string, password: string): Promise<boolean> {
+    if (this.source === 'config') return false;
+    const hash = await hashPassword(password);
+    return this.updateStored.run(hash, this.now(), name).changes === 1;
   }
 
   private storedSample(): PasswordHash | undefined {

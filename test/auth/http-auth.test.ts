@@ -315,6 +315,7 @@ describe('sessions across restarts; proxies; first start', () => {
       password = /with password\n\n\s+(\S+)\n/.exec(first.announced[0]!)![1]!;
       assert.ok(password.length >= 16, password);
       assert.match(first.announced[0]!, /npm run hash-password/);
+      assert.match(first.announced[0]!, /POST \/api\/auth\/password/);
       const { res, body } = await login(first, 'admin', password);
       assert.equal(res.status, 200);
       assert.deepEqual(body.user, { name: 'admin', role: 'admin' });
@@ -335,6 +336,46 @@ describe('sessions across restarts; proxies; first start', () => {
       assert.equal((await login(third, 'admin', password)).res.status, 401);
     } finally {
       await third.close();
+    }
+  });
+
+  test('the stored admin changes its password (current one, CSRF token); other sessions end; config users cannot', async () => {
+    const s = await startServer(await authConfig({ users: [] }));
+    try {
+      const password = /with password\n\n\s+(\S+)\n/.exec(s.announced[0]!)![1]!;
+      const other = await login(s, 'admin', password);
+      const me = await login(s, 'admin', password);
+      const change = (body: unknown, headers: Record<string, string> = { cookie: me.cookie!, 'x-csrf-token': me.body.csrfToken! }) =>
+        call(s, '/api/auth/password', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      const noCsrf = await change({ currentPassword: password, newPassword: 'a brand new one' }, { cookie: me.cookie! });
+      assert.equal(await errorCode(noCsrf), 'CSRF_TOKEN_INVALID');
+      const wrong = await change({ currentPassword: 'not it at all', newPassword: 'a brand new one' });
+      assert.equal(wrong.status, 403);
+      assert.equal(await errorCode(wrong), 'WRONG_PASSWORD');
+      assert.equal((await change({ currentPassword: password, newPassword: 'short' })).status, 400);
+      const byToken = await change({ currentPassword: password, newPassword: 'a brand new one' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+      assert.equal(await errorCode(byToken), 'SESSION_REQUIRED');
+      assert.equal((await change({ currentPassword: password, newPassword: 'a brand new one' })).status, 204);
+
+      assert.equal((await login(s, 'admin', password)).res.status, 401, 'the old password no longer works');
+      assert.equal((await login(s, 'admin', 'a brand new one')).res.status, 200);
+      assert.equal((await call(s, '/api/probe', { headers: { cookie: other.cookie! } })).status, 401, 'the other device logs in again');
+      assert.equal((await call(s, '/api/probe', { headers: { cookie: me.cookie! } })).status, 200, 'this session goes on');
+    } finally {
+      await s.close();
+    }
+    const configured = await startServer(await authConfig());
+    try {
+      const { cookie, body } = await login(configured, 'alice', users.alice.password);
+      const res = await call(configured, '/api/auth/password', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: cookie!, 'x-csrf-token': body.csrfToken! },
+        body: JSON.stringify({ currentPassword: users.alice.password, newPassword: 'a brand new one' }),
+      });
+      assert.equal(res.status, 409);
+      assert.equal(await errorCode(res), 'USERS_IN_CONFIG');
+    } finally {
+      await configured.close();
     }
   });
 

@@ -16,6 +16,8 @@ export interface AuthRouteOptions {
 /** A login body is two short strings. */
 const LOGIN_BODY_LIMIT = 8 * 1024;
 const MAX_PASSWORD_LENGTH = 1024;
+/** as `npm run hash-password` asks */
+const MIN_NEW_PASSWORD_LENGTH = 8;
 
 export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions): Promise<void> {
   const auth = opts.auth?.enabled ? opts.auth : undefined;
@@ -62,6 +64,40 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRouteOptions): 
       if (request.authSession) request.log.info({ user: request.authSession.session.userName }, 'logged out');
     }
     void reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+    return reply.code(204).send();
+  });
+
+  // The first-start admin (a stored user) changes its password here; config users change theirs in the file.
+  app.post('/api/auth/password', { config: { role: 'viewer' }, bodyLimit: LOGIN_BODY_LIMIT }, async (request, reply) => {
+    if (!auth) throw new HttpError(400, 'AUTH_DISABLED', 'access control is off (auth.enabled: false): there are no passwords');
+    const current = request.authSession;
+    if (!current) throw new HttpError(403, 'SESSION_REQUIRED', 'log in as the user whose password to change (an API token has no password)');
+    if (auth.users.source === 'config') {
+      throw new HttpError(409, 'USERS_IN_CONFIG', 'users are set in the config file (auth.users): put a new hash there (`npm run hash-password`)');
+    }
+    const b = (request.body ?? {}) as Record<string, unknown>;
+    const { currentPassword, newPassword } = b;
+    if (typeof currentPassword !== 'string' || currentPassword.length === 0 || currentPassword.length > MAX_PASSWORD_LENGTH) {
+      throw new HttpError(400, 'BAD_REQUEST', 'currentPassword: a string');
+    }
+    if (typeof newPassword !== 'string' || newPassword.length < MIN_NEW_PASSWORD_LENGTH || newPassword.length > MAX_PASSWORD_LENGTH) {
+      throw new HttpError(400, 'BAD_REQUEST', `newPassword: a string of ${MIN_NEW_PASSWORD_LENGTH}-${MAX_PASSWORD_LENGTH} characters`);
+    }
+    const name = current.session.userName;
+    const keys = [`ip:${request.ip}`, `user:${name.toLowerCase()}`];
+    const wait = auth.limiter.retryAfterMs(keys, auth.now());
+    if (wait > 0) {
+      void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      throw new HttpError(429, 'TOO_MANY_ATTEMPTS', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
+    }
+    // the current password again: a session left open on a shared screen must not be enough to take the account
+    if (!(await auth.users.verify(name, currentPassword))) {
+      auth.limiter.fail(keys, auth.now());
+      throw new HttpError(403, 'WRONG_PASSWORD', 'currentPassword is not the current password');
+    }
+    if (!(await auth.users.setStoredPassword(name, newPassword))) throw new HttpError(409, 'USERS_IN_CONFIG', `user ${name} is not stored in the database`);
+    const ended = auth.sessions.deleteOthers(name, current.id);
+    request.log.info({ user: name, otherSessionsEnded: ended }, 'password changed');
     return reply.code(204).send();
   });
 
