@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { DemuxOutput } from '../media/flv-demuxer.js';
+import { opusConfig } from '../media/flv-audio.js';
 import { parseAudioBody, parseVideoBody } from '../media/flv-media.js';
 import type { CodecConfig, MediaFrame } from '../media/frame.js';
 import { bodyStart, findChild, readBoxHeader, type BoxHeader } from '../mp4/box-reader.js';
@@ -138,12 +139,34 @@ function configFromEntry(buf: Buffer, entry: BoxHeader, init: InitTrack): CodecC
     const r = parseAudioBody(Buffer.from([flags, 0]), 0);
     return r.kind === 'frame' && r.impliedConfig ? r.impliedConfig : null;
   }
+  if (init.codec === 'Opus') return opusFromEntry(buf, fields + AUDIO_ENTRY_FIELDS, entry.end);
   if (init.codec !== 'mp4a') return null;
   const esds = readBoxHeader(buf, fields + AUDIO_ENTRY_FIELDS, entry.end);
   const asc = esds && esds.type === 'esds' ? decoderSpecificInfo(buf.subarray(bodyStart(esds) + 4, esds.end)) : null;
   if (!asc) return esds?.type === 'esds' ? mp3Config(channels, buf.readUInt32BE(fields + 24) >>> 16) : null;
   const r = parseAudioBody(Buffer.concat([Buffer.from([0xaf, 0x00]), asc]), 0);
   return r.kind === 'config' ? r.config : null;
+}
+
+/**
+ * Opus: the dOps box ("Encapsulation of Opus in ISO BMFF" 4.3.2) holds
+ * OpusHead's fields big-endian and without the magic; rebuild the OpusHead
+ * (RFC 7845 5.1) that ingest would have had.
+ */
+function opusFromEntry(buf: Buffer, at: number, end: number): CodecConfig | null {
+  const dops = readBoxHeader(buf, at, end);
+  if (!dops || dops.type !== 'dOps' || dops.end > end || dops.end - bodyStart(dops) < 11) return null;
+  const d = buf.subarray(bodyStart(dops), dops.end);
+  const head = Buffer.alloc(19 + d.length - 11);
+  head.write('OpusHead', 0, 'latin1');
+  head[8] = 1;
+  head[9] = d[1];
+  head.writeUInt16LE(d.readUInt16BE(2), 10);
+  head.writeUInt32LE(d.readUInt32BE(4), 12);
+  head.writeInt16LE(d.readInt16BE(8), 16);
+  head[18] = d[10];
+  d.copy(head, 19, 11);
+  return opusConfig(head);
 }
 
 /**

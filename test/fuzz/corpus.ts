@@ -14,6 +14,7 @@ import { MessageType, type RawMessage } from '../../src/rtmp/message-types.js';
 import { splitAnnexB } from '../../src/media/annexb.js';
 import { buildAvcConfig } from '../../src/media/avc-config.js';
 import { parseVideoBody } from '../../src/media/flv-media.js';
+import { opusConfig } from '../../src/media/flv-audio.js';
 import type { CodecConfig, MediaFrame } from '../../src/media/frame.js';
 import { FlvSegmentWriter } from '../../src/recording/formats/flv-segment.js';
 import { Mp4SegmentWriter } from '../../src/recording/formats/mp4-segment.js';
@@ -136,7 +137,14 @@ function build(): Corpus {
     configs: [hevcParsed.config as CodecConfig],
     frames: hevcFrames,
   };
-  const segmentSources = [...media, hevcMedia];
+  // E-RTMP Opus: written to fMP4 only (the FLV writer leaves Opus out by design)
+  const opusHead = Buffer.concat([Buffer.from('OpusHead'), Buffer.from([1, 2, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0])]);
+  const opusMedia = {
+    name: 'opus-synthetic',
+    configs: [opusConfig(opusHead) as CodecConfig],
+    frames: Array.from({ length: 50 }, (_, i): MediaFrame => ({ track: 'audio', codec: 'opus', dts: i * 20, pts: i * 20, keyframe: true, payload: Buffer.from([0xfc, i, i + 1, i + 2]) })),
+  };
+  const segmentSources = [...media, hevcMedia, opusMedia];
   const tracksOf = (configs: CodecConfig[]) => ({ video: configs.find((c) => c.track === 'video') ?? null, audio: configs.find((c) => c.track === 'audio') ?? null });
   // keep generated files small: a second or so of each source is plenty for mutations
   const head = (frames: MediaFrame[]) => frames.filter((f) => f.dts - frames[0].dts < 1200);

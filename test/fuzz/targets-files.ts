@@ -328,6 +328,9 @@ function write(writer: SegmentWriter, frames: MediaFrame[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** What an FLV segment holds of the frames: all but Opus, which the FLV writer leaves out (flv-muxer.ts). */
+const inFlv = (frames: MediaFrame[]) => frames.filter((f) => f.codec !== 'opus');
+
 const tracksOf = (configs: CodecConfig[]) => ({ video: configs.find((c) => c.track === 'video') ?? null, audio: configs.find((c) => c.track === 'audio') ?? null });
 
 const flvRoundTrip = valueTarget<MediaCase>({
@@ -335,12 +338,13 @@ const flvRoundTrip = valueTarget<MediaCase>({
   what: 'FLV segment writer -> scanFlv and FlvDemuxer: every frame back with its bytes, times and keyframe flag',
   arbitrary: mediaCase,
   run(c) {
-    const { configs, frames } = framesOf(c);
-    const file = write(new FlvSegmentWriter(tracksOf(configs)), frames);
+    const { configs, frames: all } = framesOf(c);
+    const file = write(new FlvSegmentWriter(tracksOf(configs)), all);
+    const frames = inFlv(all);
     const scan = scanFlv(file);
     check(scan.error === undefined && scan.validEnd === file.length, `scanner: ${scan.error} at ${scan.validEnd} of ${file.length}`);
     const media = scan.tags.filter((t) => t.type !== 'script' && !t.isSequenceHeader);
-    same(media.map((t) => [t.type, t.timestamp, t.type === 'video' ? t.keyframe : false]), frames.map((f) => [f.track, f.dts - frames[0].dts, f.track === 'video' ? f.keyframe : false]), 'scanned tags differ from the frames written');
+    same(media.map((t) => [t.type, t.timestamp, t.type === 'video' ? t.keyframe : false]), frames.map((f) => [f.track, f.dts - all[0].dts, f.track === 'video' ? f.keyframe : false]), 'scanned tags differ from the frames written');
     const d = new FlvDemuxer();
     const back: MediaFrame[] = [];
     for (const t of scan.tags) {
@@ -349,7 +353,7 @@ const flvRoundTrip = valueTarget<MediaCase>({
       for (const o of d.push(t.type, t.timestamp, body)) if (o.type === 'frame') back.push(o.frame);
     }
     same(back.map((f) => [f.track, f.dts, f.pts, f.keyframe, f.payload.toString('hex')]),
-      frames.map((f) => [f.track, f.dts - frames[0].dts, f.pts - frames[0].dts, f.keyframe, f.payload.toString('hex')]), 'demuxed frames differ from the frames written');
+      frames.map((f) => [f.track, f.dts - all[0].dts, f.pts - all[0].dts, f.keyframe, f.payload.toString('hex')]), 'demuxed frames differ from the frames written');
   },
 });
 
@@ -399,7 +403,8 @@ const exportRoundTrip = valueTarget<MediaCase>({
       const file = write(writer, frames);
       const back: MediaFrame[] = [];
       for await (const o of reader(tempFile(file), 0, file.length)) if (o.type === 'frame') back.push(o.frame);
-      for (const track of ['video', 'audio']) same(of(back, track), of(frames, track), `${format} export: ${track} frames differ from those written`);
+      const written = format === 'flv' ? inFlv(frames) : frames;
+      for (const track of ['video', 'audio']) same(of(back, track), of(written, track), `${format} export: ${track} frames differ from those written`);
     }
   },
 });
