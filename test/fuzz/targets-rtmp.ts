@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import type { Logger } from 'pino';
 import { StreamHub } from '../../src/hub/stream-hub.js';
 import { Ingest } from '../../src/ingest/ingest.js';
+import { LivePlayGate } from '../../src/live/rtmp-play.js';
 import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS } from '../../src/rtmp/chunk-reader.js';
 import { ChunkWriter, type OutgoingMessage } from '../../src/rtmp/chunk-writer.js';
 import { RtmpConnection } from '../../src/rtmp/connection.js';
@@ -363,7 +364,7 @@ function driveConnection(input: Buffer): void {
   const limits = { handshakeTimeoutMs: 10_000, idleTimeoutMs: 10_000, chunk: DEFAULT_CHUNK_READER_LIMITS };
   let closedWith: string | null = null;
   const conn = new RtmpConnection(socket as unknown as Socket, limits, log, (c) => {
-    const session = new RtmpSession(c, ingest);
+    const session = new RtmpSession(c, ingest, new LivePlayGate(hub, log));
     return {
       handle: (m) => session.handle(m),
       onClose: (reason) => {
@@ -388,7 +389,7 @@ function driveConnection(input: Buffer): void {
 
 const rtmpConnection = byteTarget({
   name: 'rtmp-connection',
-  what: 'RtmpConnection + RtmpSession + Ingest into a hub, fed a captured session (mutated) in pieces',
+  what: 'RtmpConnection + RtmpSession + Ingest into a hub (+ RTMP play gate), fed a captured session (mutated) in pieces',
   weight: 2,
   arbitrary: () => bytesFrom(corpus().sessions, { maxRandom: 4096 }),
   run: driveConnection,
