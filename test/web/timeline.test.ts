@@ -33,7 +33,7 @@ type HTMLVideoElement = HTMLElement & {
   getVideoPlaybackQuality(): { droppedVideoFrames: number; totalVideoFrames: number };
 };
 type Canvas = { width: number; height: number; getContext(kind: '2d'): { drawImage(v: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
-declare const document: { querySelector<T = HTMLElement>(selector: string): T | null; createElement(tag: 'canvas'): Canvas };
+declare const document: { querySelector<T = HTMLElement>(selector: string): T | null; querySelectorAll(selector: string): { length: number }; createElement(tag: 'canvas'): Canvas };
 declare const window: unknown;
 declare const localStorage: { setItem(key: string, value: string): void };
 
@@ -48,6 +48,9 @@ let t: TestApp;
 let browser: Browser;
 let page: Page;
 let pub: Run;
+/** the second publish, after a gap: a second span */
+let pub2: Run | null = null;
+let clip = '';
 const tmp = mkdtempSync(join(tmpdir(), 'nvr-timeline-'));
 const base = () => `http://127.0.0.1:${t.httpPort}`;
 /** wall time of the clip's frame 0 */
@@ -83,7 +86,7 @@ function makeClip(file: string): void {
 before(async () => {
   if (skip) return;
   await (buildWeb as (o: { quiet: boolean }) => Promise<unknown>)({ quiet: true });
-  const clip = join(tmp, 'clip.flv');
+  clip = join(tmp, 'clip.flv');
   makeClip(clip);
   t = await startTestApp({
     auth: { enabled: false },
@@ -107,6 +110,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   pub?.proc.kill('SIGKILL');
+  pub2?.proc.kill('SIGKILL');
   await browser?.close();
   await t?.stop();
   rmSync(tmp, { recursive: true, force: true });
@@ -254,14 +258,23 @@ test('a motion marker appears for the moving box', { skip }, async () => {
 });
 
 test('16x plays about sixteen times faster than the wall clock', { skip }, async (ctx) => {
+  // meanwhile: the camera comes back after a gap (8 s more of the clip), for the gap test below
+  assert.equal(await pub.exited, 0, pub.stderr());
+  await new Promise((r) => setTimeout(r, 2500));
+  pub2 = run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-t', '8', '-i', clip, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${t.rtmpPort}/live/yard`]);
   await page.click('.tl-speeds button:has-text("16x")');
   // measured inside the page, from the seek to the clicked time: media seconds per wall second over 1.2 s
   const target = t0 + 1_000;
   const measured = page.evaluate(async (target) => {
     const v = document.querySelector<HTMLVideoElement>('.tl-video')!;
     // the seek that lands at the clicked time (not one the player made on its own before it)
+    const deadline = Date.now() + 10_000;
     for (;;) {
-      await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+      await new Promise((r) => {
+        v.addEventListener('seeked', r, { once: true });
+        setTimeout(r, 500);
+      });
+      if (Date.now() > deadline) throw new Error(`no seek to the clicked time; at ${Number(v.dataset.originMs) + v.currentTime * 1000 - target} ms from it`);
       if (Math.abs(Number(v.dataset.originMs) + v.currentTime * 1000 - target) < 1000) break;
     }
     if (v.paused || v.readyState < 3) await new Promise((r) => v.addEventListener('playing', r, { once: true }));
@@ -288,7 +301,9 @@ test('16x plays about sixteen times faster than the wall clock', { skip }, async
 });
 
 test('a shift-dragged range downloads as an MP4 that ffmpeg decodes, as long as the range (within a GOP)', { skip }, async (ctx) => {
-  await page.evaluate(() => document.querySelector<HTMLVideoElement>('.tl-video')!.pause());
+  // paused by the page's own control once the player has settled (it resumes a fetch it had started)
+  await waitFor(async () => (await page.textContent('.tl-status')) !== 'Loading…', 'the player to settle', 10_000);
+  if ((await page.getAttribute('.tl-play', 'aria-label')) === 'Pause') await page.click('.tl-play');
   const b = await bar();
   const [from, to] = [t0 + 5_000, t0 + 15_000];
   const y = b.top + b.height / 2;
@@ -341,6 +356,43 @@ test('a shift-dragged range downloads as an MP4 that ffmpeg decodes, as long as 
   const want = (selTo - selFrom) / 1000;
   ctx.diagnostic(`export: ${duration.toFixed(2)} s for a ${want.toFixed(2)} s range`);
   assert.ok(duration >= want - 0.2 && duration <= want + 1 + 0.2, `duration ${duration} s for ${want} s`);
+});
+
+test('playback jumps a recording gap into the next span by itself', { skip }, async (ctx) => {
+  const two = await waitFor(async () => {
+    const s = await spans();
+    return s.length === 2 && s[1].endMs - s[1].startMs >= 4_000 ? s : null;
+  }, 'a second span after the gap', 20_000);
+  const gap = two[1].startMs - two[0].endMs;
+  await page.waitForFunction((n) => document.querySelectorAll('.tl-span').length === n, 2, { timeout: 15_000 });
+  const b = await bar();
+  const from = two[0].endMs - 1_500;
+  const clicked = Date.now();
+  await page.mouse.click(xOf(b, from), b.top + b.height / 2);
+  const after = await waitFor(async () => {
+    const s = await shown();
+    return !s.paused && s.originMs + s.currentTime * 1000 > two[1].startMs + 1_000 ? s : null;
+  }, 'playback past the gap', 15_000);
+  const took = Date.now() - clicked;
+  ctx.diagnostic(`gap of ${gap} ms jumped: 1.5 s before it to 1 s after it took ${took} ms`);
+  // the frame shown is from the second publish (its frame code restarted at 0)
+  assert.ok(after.n < 40, `frame ${after.n} is from the second publish`);
+  assert.ok(took < 1_500 + 1_000 + 3_000, 'no long stall at the gap');
+});
+
+test('#/timeline/<camera>?day=&at= (the Events page links) plays from that moment', { skip }, async () => {
+  const at = t0 + 10_000;
+  const d = new Date(at);
+  const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  await page.goto(`${base()}/#/timeline/yard?day=${day}&at=${at}`);
+  const s = await waitFor(async () => {
+    const x = await shown();
+    const wall = x.originMs + x.currentTime * 1000;
+    return !x.paused && !x.seeking && x.readyState >= 3 && Math.abs(wall - at) < 3_000 ? x : null;
+  }, 'playback at the linked time', 10_000);
+  assert.ok(Math.abs(t0 + (s.n * 1000) / FPS - at) < 1_500, `frame ${s.n} shown for a link to ${(at - t0) / 1000} s`);
+  const b = await bar();
+  assert.ok(b.to - b.from <= 10 * 60_000 + 1 && b.from <= at && at <= b.to, 'the bar zooms to the linked moment');
 });
 
 test('screenshots: desktop and phone, light and dark', { skip }, async () => {

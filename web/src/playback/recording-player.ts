@@ -54,6 +54,8 @@ interface Feed {
 export class RecordingPlayer {
   private ms: MediaSource | null = null;
   private sb: SourceBuffer | null = null;
+  /** the current MediaSource's SourceBuffer, once it is open */
+  private ready: Promise<SourceBuffer | null> = Promise.resolve(null);
   private mime = '';
   /** wall time (ms) of media time 0 */
   private originMs = 0;
@@ -112,6 +114,14 @@ export class RecordingPlayer {
       this.lastError = (err as Error).message;
       this.setStatus('error');
     }
+  }
+
+  /** While scrubbing: shows wall time t if it is buffered (no fetch); true when it did. */
+  scrubTo(t: number): boolean {
+    if (!this.ms || t < this.originMs || !this.buffered((t - this.originMs) / 1000)) return false;
+    if (!this.video.paused) this.video.pause();
+    this.video.currentTime = (t - this.originMs) / 1000;
+    return true;
   }
 
   setRate(rate: number): void {
@@ -198,14 +208,18 @@ export class RecordingPlayer {
     if (!Number.isFinite(startMs) || !mime) throw new Error('export did not say where it starts or what codecs it has');
     if (!MediaSource.isTypeSupported(mime)) throw new Error(`this browser cannot play ${mime}`);
 
-    if (!this.ms || mime !== this.mime || (seek !== 'continue' && startMs < this.originMs)) {
+    if (gen !== this.generation) return; // a newer request took over while this one was asked
+    const fresh = !this.ms || mime !== this.mime || (seek !== 'continue' && startMs < this.originMs);
+    if (fresh) {
       // another codec or track set (a reconfigured camera, sound switched on) needs a new MediaSource
       if (seek === 'continue') seek = !this.video.paused;
-      await this.newMediaSource(mime, startMs - ORIGIN_LEAD_MS);
-    } else if (seek !== 'continue') await this.clearBuffer();
-    if (gen !== this.generation) return;
-    const sb = this.sb!;
+      this.newMediaSource(mime, startMs - ORIGIN_LEAD_MS);
+    }
+    const sb = await this.ready;
+    if (gen !== this.generation || !sb) return;
+    if (!fresh && seek !== 'continue') await clearBuffer(sb);
     await idle(sb);
+    if (gen !== this.generation) return;
     sb.timestampOffset = (startMs - this.originMs) / 1000;
 
     const target = (Math.max(from, startMs) - this.originMs) / 1000;
@@ -218,7 +232,7 @@ export class RecordingPlayer {
         return;
       }
       if (done) break;
-      await this.append(value);
+      await this.append(sb, value);
       if (!sought && this.buffered(target)) {
         sought = true;
         this.video.currentTime = target;
@@ -231,29 +245,34 @@ export class RecordingPlayer {
     if (!sought) throw new Error('the recording there could not be read');
   }
 
-  private async newMediaSource(mime: string, originMs: number): Promise<void> {
+  /**
+   * Replaces the MediaSource at once (so a request racing this one sees the
+   * new one); `ready` gives its SourceBuffer once it opens, or null if yet
+   * another replaced it first.
+   */
+  private newMediaSource(mime: string, originMs: number): void {
     const ms = new MediaSource();
     this.ms = ms;
+    this.sb = null;
     this.mime = mime;
     this.originMs = originMs;
-    this.video.src = URL.createObjectURL(ms);
-    await new Promise<void>((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
-    URL.revokeObjectURL(this.video.src);
-    this.sb = ms.addSourceBuffer(mime);
+    const url = URL.createObjectURL(ms);
+    this.video.src = url;
+    this.ready = new Promise((resolve) =>
+      ms.addEventListener(
+        'sourceopen',
+        () => {
+          URL.revokeObjectURL(url);
+          if (this.ms !== ms) return resolve(null);
+          this.sb = ms.addSourceBuffer(mime);
+          resolve(this.sb);
+        },
+        { once: true },
+      ),
+    );
   }
 
-  private async clearBuffer(): Promise<void> {
-    const sb = this.sb!;
-    if (sb.updating) sb.abort();
-    await idle(sb);
-    if (sb.buffered.length) {
-      sb.remove(0, Number.POSITIVE_INFINITY);
-      await idle(sb);
-    }
-  }
-
-  private async append(chunk: Uint8Array<ArrayBuffer>): Promise<void> {
-    const sb = this.sb!;
+  private async append(sb: SourceBuffer, chunk: Uint8Array<ArrayBuffer>): Promise<void> {
     await idle(sb);
     try {
       sb.appendBuffer(chunk);
@@ -346,6 +365,16 @@ async function fetchExport(url: string, signal: AbortSignal): Promise<Response> 
     void res.body?.cancel();
     await new Promise((r) => setTimeout(r, 150 * (attempt + 1)));
     signal.throwIfAborted();
+  }
+}
+
+/** Empties a SourceBuffer for a fetch somewhere else. */
+async function clearBuffer(sb: SourceBuffer): Promise<void> {
+  if (sb.updating) sb.abort();
+  await idle(sb);
+  if (sb.buffered.length) {
+    sb.remove(0, Number.POSITIVE_INFINITY);
+    await idle(sb);
   }
 }
 

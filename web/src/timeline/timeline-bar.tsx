@@ -21,6 +21,8 @@ export interface BarProps {
   /** a moment picked: `final` on release (play from there), else while dragging (scrub) */
   onSeek(t: number, final: boolean): void;
   onSelect(sel: { in: number; out: number }): void;
+  /** a drag (scrub, pan, select) starts or ends: the page leaves the view alone meanwhile */
+  onDragging(active: boolean): void;
 }
 
 /** Thumbnails are asked for at most this often while the pointer moves. */
@@ -36,6 +38,7 @@ export function TimelineBar(p: BarProps) {
   const [width, setWidth] = useState(800);
   const [hover, setHover] = useState<{ x: number; t: number; thumb: number } | null>(null);
   const lastThumb = useRef(0);
+  const trailing = useRef(0);
   const drag = useRef<{ kind: 'scrub' | 'pan' | 'select'; startX: number; startT: number; view: Range; moved: boolean } | null>(null);
   const pointers = useRef(new Map<number, number>());
   const pinch = useRef<{ dist: number; view: Range } | null>(null);
@@ -74,11 +77,23 @@ export function TimelineBar(p: BarProps) {
   const showHover = (clientX: number) => {
     const r = ref.current!.getBoundingClientRect();
     const t = timeAt(clientX);
-    const now = Date.now();
+    const x = clientX - r.left;
     const inSpan = p.spans.some((s) => s.from <= t && t < s.to);
-    // the image URL only changes every THUMB_EVERY_MS: at most that many requests
-    const thumb = inSpan && now - lastThumb.current >= THUMB_EVERY_MS ? ((lastThumb.current = now), Math.round(t)) : (hover?.thumb ?? 0);
-    setHover({ x: clientX - r.left, t, thumb: inSpan ? thumb : 0 });
+    // the image URL changes at most every THUMB_EVERY_MS (one request each), and once more where the pointer stops
+    clearTimeout(trailing.current);
+    const wait = THUMB_EVERY_MS - (Date.now() - lastThumb.current);
+    if (inSpan && wait <= 0) {
+      lastThumb.current = Date.now();
+      setHover({ x, t, thumb: Math.round(t) });
+      return;
+    }
+    setHover((h) => ({ x, t, thumb: inSpan ? (h?.thumb ?? 0) : 0 }));
+    if (inSpan) {
+      trailing.current = window.setTimeout(() => {
+        lastThumb.current = Date.now();
+        setHover((h) => (h ? { ...h, thumb: Math.round(t) } : h));
+      }, wait);
+    }
   };
 
   const onPointerDown = (e: PointerEvent) => {
@@ -94,6 +109,7 @@ export function TimelineBar(p: BarProps) {
     const onRuler = (e.target as HTMLElement).closest('.tl-ruler') !== null;
     const kind = e.shiftKey ? 'select' : onRuler ? 'pan' : 'scrub';
     drag.current = { kind, startX: e.clientX, startT: timeAt(e.clientX), view: p.view, moved: false };
+    p.onDragging(true);
     if (kind === 'scrub') p.onSeek(timeAt(e.clientX), false);
   };
 
@@ -129,6 +145,7 @@ export function TimelineBar(p: BarProps) {
     drag.current = null;
     if (e.pointerType !== 'mouse') setHover(null);
     if (!d) return;
+    p.onDragging(false);
     if (d.kind === 'scrub' || (d.kind === 'pan' && !d.moved)) p.onSeek(timeAt(e.clientX), true);
   };
 
@@ -148,7 +165,11 @@ export function TimelineBar(p: BarProps) {
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
       onPointerCancel={onPointerUp}
-      onPointerLeave={(e) => e.pointerType === 'mouse' && !drag.current && setHover(null)}
+      onPointerLeave={(e) => {
+        if (e.pointerType !== 'mouse' || drag.current) return;
+        clearTimeout(trailing.current);
+        setHover(null);
+      }}
     >
       <div class="tl-ruler">
         {ticks(p.view, width).map((t) => (

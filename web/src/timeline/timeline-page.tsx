@@ -40,6 +40,8 @@ export function TimelinePage({ route }: { route: Route }) {
   const [muted, setMuted] = useState(true);
   const [selection, setSelection] = useState<{ in: number | null; out: number | null }>({ in: null, out: null });
   const scrubbing = useRef(false);
+  /** a pointer drags on the bar: the view does not follow the playhead meanwhile */
+  const dragging = useRef(false);
   const exportRef = useRef<HTMLAnchorElement>(null);
   const today = Date.now() < bounds.to && Date.now() >= bounds.from;
   const liveEdge = today && spans.length ? spans[spans.length - 1].to : null;
@@ -80,7 +82,7 @@ export function TimelinePage({ route }: { route: Route }) {
     let raf = 0;
     const step = () => {
       const t = player.current?.wallTime() ?? null;
-      if (t !== null && !scrubbing.current) {
+      if (t !== null && !scrubbing.current && !dragging.current) {
         setPlayhead(t);
         videoRef.current!.dataset.originMs = String(player.current!.mediaOriginMs);
         setView((v) => (t > v.to || t < v.from ? centerView(v, t, bounds) : v));
@@ -104,7 +106,9 @@ export function TimelinePage({ route }: { route: Route }) {
   const seek = (t: number, final: boolean) => {
     scrubbing.current = !final;
     setPlayhead(t);
+    // while dragging: show the picture at once where it is buffered (the hover thumbnail does elsewhere)
     if (final) void player.current?.playAt(t);
+    else player.current?.scrubTo(t);
   };
 
   const eventStarts = events.map((e) => e.startMs).sort((a, b) => a - b);
@@ -245,6 +249,7 @@ export function TimelinePage({ route }: { route: Route }) {
           onView={setView}
           onSeek={seek}
           onSelect={(s) => setSelection(s)}
+          onDragging={(active) => (dragging.current = active)}
         />
       )}
 
