@@ -56,7 +56,7 @@ export async function authHooks(app: FastifyInstance, opts: { auth: Auth | undef
     if (!allows(who.principal.role, needed)) throw new HttpError(403, 'FORBIDDEN', `this needs the ${needed} role; ${who.principal.name} is ${who.principal.role}`);
     if (who.session) checkCsrf(request, who.session.session);
     // URL-only clients embed media from other origins (<img> in a dashboard): let the browser show it
-    if (who.principal.via === 'token' && queryToken(request.raw) !== undefined) reply.raw.setHeader('cross-origin-resource-policy', 'cross-origin');
+    if (byQueryToken(request)) reply.raw.setHeader('cross-origin-resource-policy', 'cross-origin');
   });
 
   // A refused WebSocket upgrade got its HTTP answer; nothing else will close that socket (@fastify/websocket
@@ -68,7 +68,7 @@ export async function authHooks(app: FastifyInstance, opts: { auth: Auth | undef
   // An HLS playlist fetched with ?token= must hand the token on to its segments and parts.
   app.addHook('onSend', async (request, reply, payload) => {
     const token = queryToken(request.raw);
-    if (token === undefined || request.principal?.via !== 'token' || typeof payload !== 'string') return payload;
+    if (token === undefined || !byQueryToken(request) || typeof payload !== 'string') return payload;
     if (!String(reply.getHeader('content-type') ?? '').includes('mpegurl')) return payload;
     return addTokenToPlaylist(payload, token);
   });
@@ -153,6 +153,11 @@ export function checkSameOrigin(request: FastifyRequest): void {
 
 function crossOrigin(what: string): HttpError {
   return new HttpError(403, 'CROSS_ORIGIN', `requests from ${JSON.stringify(what.slice(0, 200))} may not use this session`);
+}
+
+/** Authenticated by ?token= (a header takes precedence when both are sent). */
+function byQueryToken(request: FastifyRequest): boolean {
+  return request.principal?.via === 'token' && request.headers.authorization === undefined && queryToken(request.raw) !== undefined;
 }
 
 function isUpgrade(request: FastifyRequest): boolean {
