@@ -12,8 +12,10 @@ const STOP_DEADLINE_MS = 15_000;
 const config = loadConfigOrExit();
 const logger = createLogger(config.log.level);
 exitOnCrash(logger);
-const app = await startOrExit(config, logger);
-stopOnSignals(app, logger);
+// Signals are handled from the first moment: one that arrives while the app starts stops it as soon
+// as it is up. Installed only after start-up, a SIGTERM right after the `listening` line could still
+// meet the default action and kill the process mid-write (test/faults/sigterm-under-load.test.ts).
+stopOnSignals(startOrExit(config, logger), logger);
 
 function loadConfigOrExit(): Config {
   try {
@@ -34,7 +36,7 @@ async function startOrExit(config: Config, logger: Logger): Promise<App> {
   }
 }
 
-function stopOnSignals(app: App, logger: Logger): void {
+function stopOnSignals(starting: Promise<App>, logger: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -48,7 +50,7 @@ function stopOnSignals(app: App, logger: Logger): void {
       process.exit(1);
     }, STOP_DEADLINE_MS);
     deadline.unref();
-    app.stop().then(
+    starting.then((app) => app.stop()).then(
       () => {
         logger.info('stopped');
         process.exit(0);
