@@ -42,7 +42,7 @@ const KEEP_BEHIND_S = 30;
 /** A media timeline starts this long before the first time asked for, so earlier seeks of the same day fit. */
 const ORIGIN_LEAD_MS = 26 * 3600_000;
 /** How often to ask for new spans while waiting at the live edge. */
-const LIVE_POLL_MS = 2000;
+const LIVE_POLL_MS = 1000;
 
 interface Feed {
   abort: AbortController;
@@ -70,6 +70,8 @@ export class RecordingPlayer {
   /** bumped by each playAt: work of an older request stops when it sees a newer one */
   private generation = 0;
   private spansReadAt = 0;
+  /** a fetch from a new place started and the video is not yet put at its time */
+  private positionPending = false;
   lastError = '';
 
   constructor(
@@ -83,7 +85,8 @@ export class RecordingPlayer {
 
   /** Wall time shown now, or null before anything plays. */
   wallTime(): number | null {
-    if (!this.ms || this.video.readyState < 1) return null;
+    // a new fetch's media shows time 0 until it is put at the asked time: say nothing meanwhile
+    if (!this.ms || this.video.readyState < 1 || this.positionPending) return null;
     return this.originMs + this.video.currentTime * 1000;
   }
 
@@ -217,6 +220,7 @@ export class RecordingPlayer {
     }
     const sb = await this.ready;
     if (gen !== this.generation || !sb) return;
+    if (seek !== 'continue') this.positionPending = true;
     if (!fresh && seek !== 'continue') await clearBuffer(sb);
     await idle(sb);
     if (gen !== this.generation) return;
@@ -236,6 +240,7 @@ export class RecordingPlayer {
       if (!sought && this.buffered(target)) {
         sought = true;
         this.video.currentTime = target;
+        this.positionPending = false;
         this.video.playbackRate = this.rate;
         if (seek) void this.video.play().catch(() => {});
         else this.setStatus('paused');

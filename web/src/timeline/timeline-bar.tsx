@@ -161,6 +161,7 @@ export function TimelineBar(p: BarProps) {
       class={`tl-bar${zoomed ? ' zoomed' : ''}`}
       data-from={p.view.from}
       data-to={p.view.to}
+      data-span-end={p.spans.length ? p.spans[p.spans.length - 1].to : ''}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}

@@ -9,7 +9,7 @@ interface SpanJson {
 }
 
 /** While the day is today, spans and events are read again this often (recording grows). */
-const REFRESH_MS = 10_000;
+const REFRESH_MS = 5_000;
 
 /**
  * A camera's recorded spans and motion events for one day; re-read every
