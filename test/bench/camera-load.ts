@@ -234,7 +234,7 @@ class Player {
 
   /** Playing but nothing came (nginx-rtmp: a worker other than the publisher's); the caller tries again. */
   starved(since: number): boolean {
-    return this.frames.length === 0 && now() - since > 1500;
+    return this.frames.length === 0 && now() - since > 600;
   }
 
   private send(csid: number, type: number, streamId: number, body: Buffer): void {
