@@ -90,11 +90,11 @@ export async function startServer(kind: ServerKind, dir: string, cameras: string
     // room for every camera plus the players, all from 127.0.0.1
     const conns = cameras.length + 32;
     const cams = cameras.map((id) => `  - { id: ${id}, recording: { format: flv }, motion: { enabled: ${kind === 'ours+motion'} } }`).join('\n');
-    writeFileSync(config, `dataDir: ${JSON.stringify(data)}\nrtmp: { port: ${port}, host: 127.0.0.1, limits: { maxConnections: ${conns}, maxConnectionsPerAddress: ${conns} } }\nhttp: { port: 0, host: 127.0.0.1 }\nmotion: { ffmpegPath: ffmpeg }\ncameras:\n${cams}\n`);
+    writeFileSync(config, `dataDir: ${JSON.stringify(data)}\nmaxCameras: ${Math.max(cameras.length, 1)}\nrtmp: { port: ${port}, host: 127.0.0.1, limits: { maxConnections: ${conns}, maxConnectionsPerAddress: ${conns} } }\nhttp: { port: 0, host: 127.0.0.1 }\nmotion: { ffmpegPath: ffmpeg }\ncameras:\n${cams}\n`);
     // CAMERAS_PROFILE=DIR: a V8 CPU profile of our server, written there when it stops
     // CAMERAS_NODE_FLAGS: more node flags for it (e.g. --trace-gc; its output goes to server.log)
     const prof = [...(process.env.CAMERAS_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CAMERAS_PROFILE] : []), ...(process.env.CAMERAS_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-    const child = spawn(process.execPath, [...prof, 'dist/src/main.js', '--config', config], { cwd: oursRoot, env: cleanEnv(), stdio: ['ignore', out, out] });
+    const child = spawn(process.execPath, [...startNodeFlags(oursRoot), ...prof, 'dist/src/main.js', '--config', config], { cwd: oursRoot, env: cleanEnv(), stdio: ['ignore', out, out] });
     await waitForPort(port, child, logFile);
     const recordRoot = join(data, 'recordings');
     return { kind, port, pid: child.pid!, recordRoot, cameraOf: (f) => f.split(sep)[0] ?? null, stop: stopper(child, 'SIGTERM') };
@@ -119,6 +119,14 @@ export async function startServer(kind: ServerKind, dir: string, cameras: string
   await waitForPort(port, child, logFile);
   // <camera>-<unix time>.flv (record_unique)
   return { kind, port, pid: child.pid!, recordRoot, cameraOf: (f) => /^(.*)-\d+\.flv$/.exec(basename(f))?.[1] ?? null, stop: stopper(child, 'SIGQUIT') };
+}
+
+/** The node flags `npm start` runs our server with (package.json), so the bench measures what users run. */
+export function startNodeFlags(root: string): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /\bnode((?: --\S+)*) dist\/src\/main\.js/.exec(start);
+  if (!m) throw new Error(`package.json scripts.start does not run "node [flags] dist/src/main.js": ${start}`);
+  return m[1].split(' ').filter(Boolean);
 }
 
 /** As nginx-rtmp's README sets it up, workers as many as cores (worker_processes auto). */
