@@ -106,7 +106,14 @@ export class LiveStream {
   pushFrame(frame: MediaFrame): void {
     this.stats.add(frame);
     this.gop.push(frame);
-    for (const c of this.consumers) this.call(c, (x) => x.onFrame(frame));
+    // inlined rather than through call(): no closure per consumer per frame
+    for (const c of this.consumers) {
+      try {
+        c.onFrame(frame);
+      } catch (err) {
+        this.detachFailed(c, err);
+      }
+    }
   }
 
   videoInfo(): VideoInfo | null {
@@ -125,8 +132,12 @@ export class LiveStream {
     try {
       fn(c);
     } catch (err) {
-      this.consumers.delete(c);
-      this.log.error({ err, camera: this.cameraId, consumer: c.kind }, 'stream consumer failed and was detached');
+      this.detachFailed(c, err);
     }
+  }
+
+  private detachFailed(c: StreamConsumer, err: unknown): void {
+    this.consumers.delete(c);
+    this.log.error({ err, camera: this.cameraId, consumer: c.kind }, 'stream consumer failed and was detached');
   }
 }

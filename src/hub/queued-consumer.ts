@@ -120,7 +120,9 @@ export class QueuedConsumer implements StreamConsumer {
         const item = this.queue.shift()!;
         if (item.type === 'frame') this.queuedBytes -= item.frame.payload.length;
         try {
-          await this.sink(item);
+          // a sink that had nothing to wait for (most frames) costs no promise and no microtask turn
+          const pending = this.sink(item);
+          if (pending) await pending;
         } catch (err) {
           this.opts.onError?.(err);
         }

@@ -137,21 +137,28 @@ export class Recorder {
     this.segmenter.cutAtNextStart('settings-changed');
   }
 
-  private async handle(item: QueueItem): Promise<void> {
+  private handle(item: QueueItem): void | Promise<void> {
     switch (item.type) {
-      case 'frame':
-        return this.apply(this.segmenter.push(item.frame, item.at));
+      case 'frame': {
+        const events = this.segmenter.push(item.frame, item.at);
+        // the common case, one frame into the open segment, stays synchronous unless it flushes
+        const only = events.length === 1 ? events[0] : null;
+        return only?.type === 'frame' ? this.write(only.frame, only.wallMs) : this.apply(events);
+      }
       case 'config':
         return this.onConfig(item.config);
       case 'end':
-        await this.apply(this.segmenter.finish('publish-ended'));
-        this.tracks = { video: null, audio: null };
-        this.tracksSettled = false;
-        return;
+        return this.onEnd();
       case 'tick':
         return this.onTick(item.at);
       default:
     }
+  }
+
+  private async onEnd(): Promise<void> {
+    await this.apply(this.segmenter.finish('publish-ended'));
+    this.tracks = { video: null, audio: null };
+    this.tracksSettled = false;
   }
 
   private async onConfig(config: CodecConfig): Promise<void> {
@@ -231,11 +238,12 @@ export class Recorder {
     }
   }
 
-  private async write(frame: MediaFrame, wallMs: number): Promise<void> {
+  /** Synchronous (no promise) unless the frame starts a file or a flush. */
+  private write(frame: MediaFrame, wallMs: number): void | Promise<void> {
     const st = this.starting;
     if (st) {
       st.pending.push({ frame, wallMs });
-      if (wallMs - st.startMs >= TRACK_WAIT_MS) await this.startFile();
+      if (wallMs - st.startMs >= TRACK_WAIT_MS) return this.startFile();
       return;
     }
     const seg = this.seg;
@@ -248,7 +256,7 @@ export class Recorder {
     seg.endMs = Math.max(seg.endMs, wallMs);
     // a finished fMP4 fragment goes to the OS at once: it already waited a second to be complete
     const fragmentDone = seg.format === 'mp4' && out.parts.length > 0;
-    if (fragmentDone || seg.file.pendingBytes >= FLUSH_BYTES) await this.guard(seg, () => seg.file.flush());
+    if (fragmentDone || seg.file.pendingBytes >= FLUSH_BYTES) return this.guard(seg, () => seg.file.flush());
   }
 
   private take(seg: OpenSegment, out: WriterOutput): void {
