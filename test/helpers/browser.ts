@@ -17,13 +17,14 @@ export interface Browser {
  * A headless Chromium with a fresh profile. The flags keep it off the
  * network (this machine refuses outside connections) and let media autoplay.
  */
-export async function launchBrowser(opts: { viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(opts: { viewport?: { width: number; height: number }; acceptDownloads?: boolean; timezoneId?: string } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'nvr-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: opts.viewport ?? { width: 1280, height: 800 },
     acceptDownloads: opts.acceptDownloads ?? true,
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',

@@ -90,10 +90,6 @@ export class RecordingPlayer {
     return this.originMs + this.video.currentTime * 1000;
   }
 
-  get mediaOriginMs(): number {
-    return this.originMs;
-  }
-
   /** Plays from wall time t: a seek when it is buffered, else a new fetch from there (or the next recording after it). */
   async playAt(t: number, play = true, refetch = false): Promise<void> {
     const gen = ++this.generation;
@@ -261,6 +257,8 @@ export class RecordingPlayer {
     this.sb = null;
     this.mime = mime;
     this.originMs = originMs;
+    // on the element, from the moment its timeline changes, for whoever reads positions off it (the tests)
+    this.video.dataset.originMs = String(originMs);
     const url = URL.createObjectURL(ms);
     this.video.src = url;
     this.ready = new Promise((resolve) =>

@@ -84,7 +84,6 @@ export function TimelinePage({ route }: { route: Route }) {
       const t = player.current?.wallTime() ?? null;
       if (t !== null && !scrubbing.current && !dragging.current) {
         setPlayhead(t);
-        videoRef.current!.dataset.originMs = String(player.current!.mediaOriginMs);
         setView((v) => (t > v.to || t < v.from ? centerView(v, t, bounds) : v));
       }
       raf = window.setTimeout(step, 100);
