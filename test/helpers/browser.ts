@@ -38,3 +38,13 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
     },
   };
 }
+
+/**
+ * A time zone where it is about noon now (Etc/GMT-N is UTC+N). Pages show
+ * local days: in it a test's recording is mid-day, not at the bar's edge, and
+ * no run crosses midnight.
+ */
+export function zoneAtNoon(now = new Date()): string {
+  const offset = 12 - now.getUTCHours(); // -11..12 hours
+  return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
-import { launchBrowser, skipWithoutChromium as skip, type Browser } from '../helpers/browser.js';
+import { launchBrowser, skipWithoutChromium as skip, zoneAtNoon, type Browser } from '../helpers/browser.js';
 import { run, waitFor, type Run } from '../helpers/media-tools.js';
 import { makeFlvClip } from '../motion/clips.js';
 import { buildUiOnce, screenshot } from './web-helpers.js';
@@ -42,7 +42,7 @@ before(async () => {
       { id: 'shed', name: 'Shed', recording: { enabled: false } },
     ],
   });
-  browser = await launchBrowser();
+  browser = await launchBrowser({ timezoneId: zoneAtNoon() });
   page = await browser.context.newPage();
 });
 

@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildWeb } from '../../web/build.mjs';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
-import { launchBrowser, skipWithoutChromium as skip, type Browser } from '../helpers/browser.js';
+import { launchBrowser, skipWithoutChromium as skip, zoneAtNoon, type Browser } from '../helpers/browser.js';
 import { run, waitFor, type Run } from '../helpers/media-tools.js';
 
 // The page's globals, for the code evaluated in Chromium, typed loosely: the
@@ -56,15 +56,8 @@ const base = () => `http://127.0.0.1:${t.httpPort}`;
 /** wall time of the clip's frame 0 */
 let t0 = 0;
 
-/**
- * The browser's time zone: one where it is about noon now. The page shows the
- * local day, so in UTC a run late in the evening would zoom in with the clip
- * at the bar's right edge, and a run across midnight would see the day change.
- */
-const TZ = (() => {
-  const offset = 12 - new Date().getUTCHours(); // -11..12 hours
-  return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`; // Etc/GMT-N is UTC+N
-})();
+/** The browser's zone: about noon now (in UTC a late-evening run would zoom in with the clip at the bar's edge). */
+const TZ = zoneAtNoon();
 /** YYYY-MM-DD of wall time ms in the browser's zone */
 const localDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 
