@@ -100,6 +100,12 @@ export class RecordingPlayer {
     }
     const target = Math.max(t, span.startMs);
     if (!refetch && this.ms && target >= this.originMs && this.buffered((target - this.originMs) / 1000)) {
+      if (this.feed && !this.feed.done) {
+        // a fetch for another place is in flight (a reload for new tracks, say): it will give up on
+        // seeing the newer request, so the next window starts where this buffered range ends
+        this.stopFeed();
+        this.feed = { abort: new AbortController(), toMs: this.originMs + this.bufferedEnd((target - this.originMs) / 1000) * 1000, done: true };
+      }
       this.video.currentTime = (target - this.originMs) / 1000;
       if (play) void this.video.play().catch(() => {});
       return;
@@ -286,6 +292,13 @@ export class RecordingPlayer {
       sb.appendBuffer(chunk);
     }
     await idle(sb);
+  }
+
+  /** End of the buffered range holding t (seconds); t itself when none does. */
+  private bufferedEnd(t: number): number {
+    const b = this.sb?.buffered;
+    if (b) for (let i = 0; i < b.length; i++) if (t >= b.start(i) - EPS && t < b.end(i) - EPS) return b.end(i);
+    return t;
   }
 
   private buffered(t: number): boolean {
