@@ -168,6 +168,11 @@ async function playerState(): Promise<string> {
   return `player "${status}"; video ${el}; t0 ${new Date(t0).toISOString().slice(11, 23)}`;
 }
 
+/** A failed wait's error, with the player's state added. */
+async function withPlayerState(err: Error): Promise<never> {
+  throw new Error(`${err.message}; ${await playerState()}`);
+}
+
 /** Zooms the bar with the wheel around `ms` until it shows at most `span` ms, then pans (sideways wheel) to centre `ms`. */
 async function zoomAround(ms: number, span: number) {
   let b = await bar();
@@ -333,9 +338,7 @@ test('16x plays about sixteen times faster than the wall clock', { skip }, async
   }, target);
   const b = await bar();
   await page.mouse.click(xOf(b, target), b.top + b.height / 2);
-  const m = await measured.catch(async (err: Error) => {
-    throw new Error(`${err.message}; ${await playerState()}`);
-  }).finally(async () => {
+  const m = await measured.catch(withPlayerState).finally(async () => {
     await page.click('.tl-speeds button:has-text("1x")');
     // then the camera comes back after a gap (8 s more of the clip), for the gap test below
     await new Promise((r) => setTimeout(r, 1500));
@@ -426,9 +429,7 @@ test('playback jumps a recording gap into the next span by itself', { skip }, as
   const after = await waitFor(async () => {
     const s = await shown();
     return !s.paused && s.originMs + s.currentTime * 1000 > two[1].startMs + 1_000 ? s : null;
-  }, 'playback past the gap', 15_000).catch(async (err: Error) => {
-    throw new Error(`${err.message}; ${await playerState()}`);
-  });
+  }, 'playback past the gap', 15_000).catch(withPlayerState);
   const took = Date.now() - clicked;
   ctx.diagnostic(`gap of ${gap} ms jumped: 1.5 s before it to 1 s after it took ${took} ms`);
   // the frame shown is from the second publish (its frame code restarted at 0)
@@ -444,9 +445,7 @@ test('#/timeline/<camera>?day=&at= (the Events page links) plays from that momen
     const x = await shown();
     const wall = x.originMs + x.currentTime * 1000;
     return !x.paused && !x.seeking && x.readyState >= 3 && Math.abs(wall - at) < 3_000 ? x : null;
-  }, 'playback at the linked time', 10_000).catch(async (err: Error) => {
-    throw new Error(`${err.message}; ${await playerState()}`);
-  });
+  }, 'playback at the linked time', 10_000).catch(withPlayerState);
   assert.ok(Math.abs(t0 + (s.n * 1000) / FPS - at) < 1_500, `frame ${s.n} shown for a link to ${(at - t0) / 1000} s`);
   const b = await bar();
   assert.ok(b.to - b.from <= 10 * 60_000 + 1 && b.from <= at && at <= b.to, 'the bar zooms to the linked moment');
@@ -505,9 +504,7 @@ test('a click inside what is buffered while another fetch is in flight plays on 
   const past = await waitFor(async () => {
     const s = await shown();
     return !s.paused && s.originMs + s.currentTime * 1000 > bufferedEnd + 2_000 ? s : null;
-  }, 'playback 2 s past what was buffered at the click', bufferedEnd - clickedAt + 10_000).catch(async (err: Error) => {
-    throw new Error(`${err.message}; ${await playerState()}`);
-  });
+  }, 'playback 2 s past what was buffered at the click', bufferedEnd - clickedAt + 10_000).catch(withPlayerState);
   assert.ok(Math.abs(t0 + (past.n * 1000) / FPS - (past.originMs + past.currentTime * 1000)) <= 300, 'frame code and position agree');
   await page.click('button[aria-label=Mute]');
 });
