@@ -99,14 +99,16 @@ export class RecordingPlayer {
       return;
     }
     const target = Math.max(t, span.startMs);
-    if (!refetch && this.ms && target >= this.originMs && this.buffered((target - this.originMs) / 1000)) {
+    const at = (target - this.originMs) / 1000;
+    const rangeEnd = !refetch && this.ms && at >= 0 ? this.bufferedEnd(at) : null;
+    if (rangeEnd !== null) {
       if (this.feed && !this.feed.done) {
         // a fetch for another place is in flight (a reload for new tracks, say): it will give up on
         // seeing the newer request, so the next window starts where this buffered range ends
         this.stopFeed();
-        this.feed = { abort: new AbortController(), toMs: this.originMs + this.bufferedEnd((target - this.originMs) / 1000) * 1000, done: true };
+        this.feed = { abort: new AbortController(), toMs: this.originMs + rangeEnd * 1000, done: true };
       }
-      this.video.currentTime = (target - this.originMs) / 1000;
+      this.video.currentTime = at;
       if (play) void this.video.play().catch(() => {});
       return;
     }
@@ -294,18 +296,15 @@ export class RecordingPlayer {
     await idle(sb);
   }
 
-  /** End of the buffered range holding t (seconds); t itself when none does. */
-  private bufferedEnd(t: number): number {
+  /** End of the buffered range holding t (seconds), or null when none does. */
+  private bufferedEnd(t: number): number | null {
     const b = this.sb?.buffered;
     if (b) for (let i = 0; i < b.length; i++) if (t >= b.start(i) - EPS && t < b.end(i) - EPS) return b.end(i);
-    return t;
+    return null;
   }
 
   private buffered(t: number): boolean {
-    const b = this.sb?.buffered;
-    if (!b) return false;
-    for (let i = 0; i < b.length; i++) if (t >= b.start(i) - EPS && t < b.end(i) - EPS) return true;
-    return false;
+    return this.bufferedEnd(t) !== null;
   }
 
   private async trimBehind(keepS: number): Promise<void> {
