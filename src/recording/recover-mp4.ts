@@ -19,7 +19,7 @@ export async function scanMp4File(path: string): Promise<RecoveredFile> {
       const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, size - pos));
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
-      fragments.push(...scanner.push(buf.subarray(0, bytesRead)));
+      for (const f of scanner.push(buf.subarray(0, bytesRead))) fragments.push(f); // a damaged file may hold many tiny fragments: no spread
       pos += bytesRead;
     }
     const tracks = scanner.init?.tracks ?? [];
