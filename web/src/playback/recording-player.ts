@@ -72,6 +72,9 @@ export class RecordingPlayer {
   private spansReadAt = 0;
   /** a fetch from a new place started and the video is not yet put at its time */
   private positionPending = false;
+  /** failed fetches of the next window in a row, and when to try again (not every tick) */
+  private failures = 0;
+  private retryAt = 0;
   lastError = '';
 
   constructor(
@@ -93,6 +96,8 @@ export class RecordingPlayer {
   /** Plays from wall time t: a seek when it is buffered, else a new fetch from there (or the next recording after it). */
   async playAt(t: number, play = true, refetch = false): Promise<void> {
     const gen = ++this.generation;
+    this.failures = 0;
+    this.retryAt = 0;
     const span = this.host.spans().find((s) => s.endMs > t);
     if (!span) {
       this.setStatus('ended');
@@ -192,11 +197,25 @@ export class RecordingPlayer {
     this.feed = null;
   }
 
-  /** Fetches [from, min(from + window, span end)) and appends it as it streams; the first one seeks and plays. */
+  /**
+   * Fetches [from, min(from + window, span end)) and appends it as it streams;
+   * the first one seeks and plays. However it ends short of the whole window
+   * (superseded, failed), its fetch is aborted: an answer left unread holds
+   * one of the server's export slots and one of the browser's connections.
+   */
   private async startFeed(gen: number, from: number, span: Span, seek: boolean | 'continue'): Promise<void> {
     const toMs = Math.min(from + this.windowMs(), span.endMs);
     const feed: Feed = { abort: new AbortController(), toMs, done: false };
     this.feed = feed;
+    try {
+      await this.runFeed(gen, feed, from, seek);
+    } finally {
+      if (!feed.done) feed.abort.abort();
+    }
+  }
+
+  private async runFeed(gen: number, feed: Feed, from: number, seek: boolean | 'continue'): Promise<void> {
+    const { toMs } = feed;
     const url = (tracks: 'all' | 'video' | 'key') =>
       `/api/cameras/${encodeURIComponent(this.host.cameraId)}/export.mp4?from=${Math.floor(from)}&to=${Math.ceil(toMs)}` +
       (tracks === 'key' ? '&tracks=video&frames=key' : `&tracks=${tracks}`);
@@ -216,9 +235,10 @@ export class RecordingPlayer {
     if (!MediaSource.isTypeSupported(mime)) throw new Error(`this browser cannot play ${mime}`);
 
     if (gen !== this.generation) return; // a newer request took over while this one was asked
-    const fresh = !this.ms || mime !== this.mime || (seek !== 'continue' && startMs < this.originMs);
+    const fresh = !this.ms || this.broken() || mime !== this.mime || (seek !== 'continue' && startMs < this.originMs);
     if (fresh) {
-      // another codec or track set (a reconfigured camera, sound switched on) needs a new MediaSource
+      // another codec or track set (a reconfigured camera, sound switched on) needs a new MediaSource;
+      // so does one the element gave up on (a decode error closes it)
       if (seek === 'continue') seek = !this.video.paused;
       this.newMediaSource(mime, startMs - ORIGIN_LEAD_MS);
     }
@@ -228,6 +248,8 @@ export class RecordingPlayer {
     if (!fresh && seek !== 'continue') await clearBuffer(sb);
     await idle(sb);
     if (gen !== this.generation) return;
+    // an earlier fetch may have stopped inside a fragment: the offset cannot change until the parser is reset
+    sb.abort();
     sb.timestampOffset = (startMs - this.originMs) / 1000;
 
     const target = (Math.max(from, startMs) - this.originMs) / 1000;
@@ -235,10 +257,7 @@ export class RecordingPlayer {
     let sought = seek === 'continue';
     for (;;) {
       const { done, value } = await reader.read();
-      if (gen !== this.generation || this.feed !== feed) {
-        void reader.cancel();
-        return;
-      }
+      if (gen !== this.generation || this.feed !== feed) return;
       if (done) break;
       await this.append(sb, value);
       if (!sought && this.buffered(target)) {
@@ -296,6 +315,11 @@ export class RecordingPlayer {
     await idle(sb);
   }
 
+  /** The MediaSource can take no more: the element failed (a decode error) or closed it. */
+  private broken(): boolean {
+    return this.video.error !== null || (this.sb !== null && this.ms?.readyState !== 'open');
+  }
+
   /** End of the buffered range holding t (seconds), or null when none does. */
   private bufferedEnd(t: number): number | null {
     const b = this.sb?.buffered;
@@ -333,7 +357,7 @@ export class RecordingPlayer {
 
     const feed = this.feed;
     const aheadS = end - t;
-    if (feed?.done && aheadS < this.windowMs() / 2000) void this.continueFeed(feed);
+    if (feed?.done && aheadS < this.windowMs() / 2000 && Date.now() >= this.retryAt) void this.continueFeed(feed);
     if (!sb.updating) void this.trimBehind(KEEP_BEHIND_S * Math.max(1, this.rate));
   }
 
@@ -359,11 +383,13 @@ export class RecordingPlayer {
     }
     try {
       await this.startFeed(gen, Math.max(prev.toMs, span.startMs), span, 'continue');
+      this.failures = 0;
     } catch (err) {
       if ((err as Error).name === 'AbortError' || gen !== this.generation) return;
       this.lastError = (err as Error).message;
-      // keep playing what is buffered; try this window again on a later tick
+      // keep playing what is buffered; try this window again later, less often each time
       this.feed = prev;
+      this.retryAt = Date.now() + Math.min(10_000, 500 * 2 ** this.failures++);
     }
   }
 }
