@@ -168,6 +168,15 @@ async function playerState(): Promise<string> {
   return `player "${status}"; video ${el}; t0 ${new Date(t0).toISOString().slice(11, 23)}`;
 }
 
+/** Pauses, then checks the picture's frame code against the element's position (read paused: a busy machine paints a playing video late). */
+async function assertPictureAtPosition(): Promise<void> {
+  await page.evaluate(() => document.querySelector<HTMLVideoElement>('.tl-video')!.pause());
+  await new Promise((r) => setTimeout(r, 200));
+  const s = await shown();
+  const off = t0 + (s.n * 1000) / FPS - (s.originMs + s.currentTime * 1000);
+  assert.ok(Math.abs(off) <= 250, `frame ${s.n} is ${off} ms from the element's position`);
+}
+
 /** A failed wait's error, with the player's state added. */
 async function withPlayerState(err: Error): Promise<never> {
   throw new Error(`${err.message}; ${await playerState()}`);
@@ -450,9 +459,11 @@ test('#/timeline/<camera>?day=&at= (the Events page links) plays from that momen
   const b = await bar();
   assert.ok(b.to - b.from <= 10 * 60_000 + 1 && b.from <= at && at <= b.to, 'the bar zooms to the linked moment');
 
-  // I and O set the range at the playhead, a second or so apart
+  // I and O set the range at the playhead, a second or so apart (of playback: a loaded machine may stall for a moment)
+  const playhead = async () => Number(await page.getAttribute('.tl-playhead', 'data-t'));
   await page.keyboard.press('i');
-  await new Promise((r) => setTimeout(r, 1200));
+  const markedIn = await playhead();
+  await waitFor(async () => (await playhead()) > markedIn + 1_000 || null, 'the playhead a second past I', 10_000).catch(withPlayerState);
   await page.keyboard.press('o');
   const range = new URL((await page.getAttribute('a.tl-download', 'href'))!, base());
   const len = Number(range.searchParams.get('to')) - Number(range.searchParams.get('from'));
@@ -501,11 +512,11 @@ test('a click inside what is buffered while another fetch is in flight plays on 
     await page.unroute(pattern);
   }
   ctx.diagnostic(`clicked ${((clickedAt - t0) / 1000).toFixed(1)} s, buffered to ${((bufferedEnd - t0) / 1000).toFixed(1)} s`);
-  const past = await waitFor(async () => {
+  await waitFor(async () => {
     const s = await shown();
     return !s.paused && s.originMs + s.currentTime * 1000 > bufferedEnd + 2_000 ? s : null;
   }, 'playback 2 s past what was buffered at the click', bufferedEnd - clickedAt + 10_000).catch(withPlayerState);
-  assert.ok(Math.abs(t0 + (past.n * 1000) / FPS - (past.originMs + past.currentTime * 1000)) <= 300, 'frame code and position agree');
+  await assertPictureAtPosition();
   await page.click('button[aria-label=Mute]');
 });
 
@@ -531,11 +542,11 @@ test('an answer cut off inside a fragment fails that click, and the next click p
     await page.unroute(pattern);
   }
   await page.mouse.click(xOf(b, t0 + 8_000), b.top + b.height / 2);
-  const s = await waitFor(async () => {
+  await waitFor(async () => {
     const x = await shown();
-    return !x.paused && !x.seeking && x.readyState >= 3 && Math.abs(x.originMs + x.currentTime * 1000 - (t0 + 8_000)) < 3_000 ? x : null;
+    return !x.paused && !x.seeking && x.readyState >= 3 && Math.abs(x.originMs + x.currentTime * 1000 - (t0 + 8_000)) < 3_000 || null;
   }, 'playback from 8 s', 10_000).catch(withPlayerState);
-  assert.ok(Math.abs(t0 + (s.n * 1000) / FPS - (s.originMs + s.currentTime * 1000)) <= 300, 'frame code and position agree');
+  await assertPictureAtPosition();
 });
 
 test('screenshots: desktop and phone, light and dark', { skip }, async () => {
