@@ -50,7 +50,7 @@ const flvScanner = byteTarget({
     tagsInvariants(whole.tags, whole.validEnd, file.length);
     const s = new FlvScanner();
     const tags: FlvTagInfo[] = [];
-    for (const p of cut(file, pieceSize(file))) tags.push(...s.push(p));
+    for (const p of cut(file, pieceSize(file))) for (const tag of s.push(p)) tags.push(tag);
     same({ tags, validEnd: s.validEnd, error: s.error }, { tags: whole.tags, validEnd: whole.validEnd, error: whole.error?.startsWith('torn') || whole.error?.startsWith('incomplete') ? undefined : whole.error }, 'split scan differs from the whole scan');
     if (whole.header && file.length > 13 && file.readUInt32BE(5) === 9) {
       // resuming after the header (as recovery of a known file does) finds the same tags
