@@ -520,33 +520,53 @@ test('a click inside what is buffered while another fetch is in flight plays on 
   await page.click('button[aria-label=Mute]');
 });
 
-test('an answer cut off inside a fragment fails that click, and the next click plays', { skip }, async () => {
+/**
+ * The next export answer passes through `mangle`, and a click at `failAt` (seconds of the clip)
+ * must fail; then a click at `playAt` must play there, at the right frame.
+ */
+async function badAnswerThenPlay(mangle: (body: Buffer) => Buffer, failAt: number, playAt: number): Promise<void> {
   const b = await zoomAround(t0 + 15_000, 5 * 60_000);
   if ((await page.getAttribute('.tl-play', 'aria-label')) === 'Pause') await page.click('.tl-play');
-  // the next export answer stops halfway into its first fragment's media (a dropped connection):
-  // the SourceBuffer is left parsing a media segment
   const pattern = '**/export.mp4*';
   let answers = 0;
   await page.route(pattern, async (route) => {
     if (answers++ > 0) return route.continue();
     const res = await route.fetch();
-    const body = await res.body();
-    const mdat = body.indexOf('mdat', body.indexOf('moof'));
-    assert.ok(mdat > 0, 'the export has a fragment');
-    await route.fulfill({ response: res, body: body.subarray(0, mdat + 4 + 2_000) });
+    await route.fulfill({ response: res, body: mangle(await res.body()) });
   });
   try {
-    await page.mouse.click(xOf(b, t0 + 1_000), b.top + b.height / 2);
-    await waitFor(async () => (await page.textContent('.tl-status'))?.startsWith('Playback failed') || null, 'the cut answer to fail', 10_000);
+    await page.mouse.click(xOf(b, t0 + failAt * 1000), b.top + b.height / 2);
+    await waitFor(async () => (await page.textContent('.tl-status'))?.startsWith('Playback failed') || null, 'the bad answer to fail', 10_000);
   } finally {
     await page.unroute(pattern);
   }
-  await page.mouse.click(xOf(b, t0 + 8_000), b.top + b.height / 2);
+  await page.mouse.click(xOf(b, t0 + playAt * 1000), b.top + b.height / 2);
   await waitFor(async () => {
     const x = await shown();
-    return !x.paused && !x.seeking && x.readyState >= 3 && Math.abs(x.originMs + x.currentTime * 1000 - (t0 + 8_000)) < 3_000 || null;
-  }, 'playback from 8 s', 10_000).catch(withPlayerState);
+    return !x.paused && !x.seeking && x.readyState >= 3 && Math.abs(x.originMs + x.currentTime * 1000 - (t0 + playAt * 1000)) < 3_000 || null;
+  }, `playback from ${playAt} s`, 10_000).catch(withPlayerState);
   await assertPictureAtPosition();
+}
+
+/** Offset of the first moof box's type in an export. */
+function firstMoof(body: Buffer): number {
+  const at = body.indexOf('moof');
+  assert.ok(at > 0, 'the export has a fragment');
+  return at;
+}
+
+test('an answer cut off inside a fragment fails that click, and the next click plays', { skip }, async () => {
+  // stops 2 KB into the first fragment's media (a dropped connection): the SourceBuffer is left parsing a media segment
+  await badAnswerThenPlay((body) => body.subarray(0, body.indexOf('mdat', firstMoof(body)) + 4 + 2_000), 1, 8);
+});
+
+test('an answer the browser cannot parse fails that click, and the next click plays on a new MediaSource', { skip }, async () => {
+  // the first fragment's boxes overwritten: MSE's append error, which ends the element's MediaSource
+  await badAnswerThenPlay((body) => {
+    const copy = Buffer.from(body);
+    copy.fill(0xff, firstMoof(body) + 4, firstMoof(body) + 36);
+    return copy;
+  }, 2, 20);
 });
 
 test('screenshots: desktop and phone, light and dark', { skip }, async () => {
