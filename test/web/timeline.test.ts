@@ -165,7 +165,9 @@ async function playerState(): Promise<string> {
     const ranges = Array.from({ length: b.length }, (_, i) => `${new Date(o + b.start(i) * 1000).toISOString().slice(11, 23)}..${new Date(o + b.end(i) * 1000).toISOString().slice(11, 23)}`).join(' ');
     return `at ${new Date(o + v.currentTime * 1000).toISOString().slice(11, 23)}, paused ${v.paused}, seeking ${v.seeking}, readyState ${v.readyState}, rate ${v.playbackRate}, error ${v.error ? `${v.error.code} ${v.error.message}` : 'none'}, buffered ${ranges || 'nothing'}`;
   });
-  return `player "${status}"; video ${el}; t0 ${new Date(t0).toISOString().slice(11, 23)}`;
+  const head = await page.getAttribute('.tl-playhead', 'data-t', { timeout: 1_000 }).catch(() => null);
+  const playhead = head ? new Date(Number(head)).toISOString().slice(11, 23) : 'not shown';
+  return `player "${status}"; video ${el}; playhead ${playhead}; t0 ${new Date(t0).toISOString().slice(11, 23)}`;
 }
 
 /** Pauses, then checks the picture's frame code against the element's position (read paused: a busy machine paints a playing video late). */

@@ -114,6 +114,8 @@ export class RecordingPlayer {
         this.feed = { abort: new AbortController(), toMs: this.originMs + rangeEnd * 1000, done: true };
       }
       this.video.currentTime = at;
+      // put at its time here, whatever an earlier fetch that never got that far had said
+      this.positionPending = false;
       if (play) void this.video.play().catch(() => {});
       return;
     }
@@ -133,6 +135,7 @@ export class RecordingPlayer {
     if (!this.ms || t < this.originMs || !this.buffered((t - this.originMs) / 1000)) return false;
     if (!this.video.paused) this.video.pause();
     this.video.currentTime = (t - this.originMs) / 1000;
+    this.positionPending = false;
     return true;
   }
 
