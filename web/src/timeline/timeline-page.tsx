@@ -112,7 +112,7 @@ export function TimelinePage({ route }: { route: Route }) {
 
   const eventStarts = events.map((e) => e.startMs).sort((a, b) => a - b);
   const jumpEvent = (dir: 1 | -1) => {
-    const now = playhead ?? (dir > 0 ? bounds.from - 1 : bounds.to);
+    const now = player.current?.wallTime() ?? playhead ?? (dir > 0 ? bounds.from - 1 : bounds.to);
     const t = dir > 0 ? eventStarts.find((s) => s > now + 1000) : [...eventStarts].reverse().find((s) => s < now - 1000);
     if (t === undefined) return;
     setView((v) => centerView(v, t, bounds));
@@ -129,7 +129,8 @@ export function TimelinePage({ route }: { route: Route }) {
     seek(Math.min(Math.max(t, bounds.from), bounds.to - 1), true);
   };
   const mark = (which: 'in' | 'out') => {
-    const t = playhead;
+    // the moment shown now: the playhead state follows the video every 100 ms, so just after a jump it is the old place
+    const t = player.current?.wallTime() ?? playhead;
     if (t === null) return;
     setSelection((s) => {
       const next = { ...s, [which]: Math.round(t) };
