@@ -539,8 +539,10 @@ async function badAnswerThenPlay(mangle: (body: Buffer) => Buffer, failAt: numbe
     // only the answer to this click (a paused player may still fetch ahead of where it stands)
     const from = Number(new URL(route.request().url()).searchParams.get('from'));
     if (mangled || Math.abs(from - (t0 + failAt * 1000)) > 1_000) return route.continue();
-    mangled = true;
     const res = await route.fetch();
+    // a 429 (the fetch it replaced may still hold an export slot for a moment) is passed on: the player asks again
+    if (res.status() !== 200) return route.fulfill({ response: res });
+    mangled = true;
     await route.fulfill({ response: res, body: mangle(await res.body()) });
   });
   try {
