@@ -535,11 +535,14 @@ async function badAnswerThenPlay(mangle: (body: Buffer) => Buffer, failAt: numbe
   if ((await page.getAttribute('.tl-play', 'aria-label')) === 'Pause') await page.click('.tl-play');
   const pattern = '**/export.mp4*';
   let mangled = false;
+  const asked: string[] = [];
   await page.route(pattern, async (route) => {
     // only the answer to this click (a paused player may still fetch ahead of where it stands)
     const from = Number(new URL(route.request().url()).searchParams.get('from'));
+    asked.push(`${((from - t0) / 1000).toFixed(1)} s`);
     if (mangled || Math.abs(from - (t0 + failAt * 1000)) > 1_000) return route.continue();
     const res = await route.fetch();
+    asked.push(`answered ${res.status()}`);
     // a 429 (the fetch it replaced may still hold an export slot for a moment) is passed on: the player asks again
     if (res.status() !== 200) return route.fulfill({ response: res });
     mangled = true;
@@ -547,7 +550,8 @@ async function badAnswerThenPlay(mangle: (body: Buffer) => Buffer, failAt: numbe
   });
   try {
     await page.mouse.click(xOf(b, t0 + failAt * 1000), b.top + b.height / 2);
-    await waitFor(async () => (await page.textContent('.tl-status'))?.startsWith('Playback failed') || null, 'the bad answer to fail', 10_000).catch(withPlayerState);
+    await waitFor(async () => (await page.textContent('.tl-status'))?.startsWith('Playback failed') || null, 'the bad answer to fail', 10_000)
+      .catch((err: Error) => withPlayerState(new Error(`${err.message}; exports asked from: ${asked.join(', ')}`)));
   } finally {
     await page.unroute(pattern);
   }
