@@ -113,9 +113,7 @@ export class RecordingPlayer {
         this.stopFeed();
         this.feed = { abort: new AbortController(), toMs: this.originMs + rangeEnd * 1000, done: true };
       }
-      this.video.currentTime = at;
-      // put at its time here, whatever an earlier fetch that never got that far had said
-      this.positionPending = false;
+      this.showAt(at);
       if (play) void this.video.play().catch(() => {});
       return;
     }
@@ -134,8 +132,7 @@ export class RecordingPlayer {
   scrubTo(t: number): boolean {
     if (!this.ms || t < this.originMs || !this.buffered((t - this.originMs) / 1000)) return false;
     if (!this.video.paused) this.video.pause();
-    this.video.currentTime = (t - this.originMs) / 1000;
-    this.positionPending = false;
+    this.showAt((t - this.originMs) / 1000);
     return true;
   }
 
@@ -265,8 +262,7 @@ export class RecordingPlayer {
       await this.append(sb, value);
       if (!sought && this.buffered(target)) {
         sought = true;
-        this.video.currentTime = target;
-        this.positionPending = false;
+        this.showAt(target);
         this.video.playbackRate = this.rate;
         if (seek) void this.video.play().catch(() => {});
         else this.setStatus('paused');
@@ -316,6 +312,12 @@ export class RecordingPlayer {
       sb.appendBuffer(chunk);
     }
     await idle(sb);
+  }
+
+  /** Puts the video at media time s: its position is known from here, whatever a fetch that never got that far had said. */
+  private showAt(s: number): void {
+    this.video.currentTime = s;
+    this.positionPending = false;
   }
 
   /** The MediaSource can take no more: the element failed (a decode error) or closed it. */

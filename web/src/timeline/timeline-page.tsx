@@ -110,9 +110,11 @@ export function TimelinePage({ route }: { route: Route }) {
     else player.current?.scrubTo(t);
   };
 
+  // the moment shown now: the playhead state follows the video every 100 ms, so just after a jump it is the old place
+  const shownAt = () => player.current?.wallTime() ?? playhead;
   const eventStarts = events.map((e) => e.startMs).sort((a, b) => a - b);
   const jumpEvent = (dir: 1 | -1) => {
-    const now = player.current?.wallTime() ?? playhead ?? (dir > 0 ? bounds.from - 1 : bounds.to);
+    const now = shownAt() ?? (dir > 0 ? bounds.from - 1 : bounds.to);
     const t = dir > 0 ? eventStarts.find((s) => s > now + 1000) : [...eventStarts].reverse().find((s) => s < now - 1000);
     if (t === undefined) return;
     setView((v) => centerView(v, t, bounds));
@@ -125,12 +127,11 @@ export function TimelinePage({ route }: { route: Route }) {
     player.current?.setRate(s);
   };
   const step = (ms: number) => {
-    const t = (player.current?.wallTime() ?? playhead ?? bounds.from) + ms;
+    const t = (shownAt() ?? bounds.from) + ms;
     seek(Math.min(Math.max(t, bounds.from), bounds.to - 1), true);
   };
   const mark = (which: 'in' | 'out') => {
-    // the moment shown now: the playhead state follows the video every 100 ms, so just after a jump it is the old place
-    const t = player.current?.wallTime() ?? playhead;
+    const t = shownAt();
     if (t === null) return;
     setSelection((s) => {
       const next = { ...s, [which]: Math.round(t) };
