@@ -23,12 +23,25 @@ async function publisher(t: TestApp, camera: string): Promise<TestRtmpClient> {
   return c;
 }
 
-/** An HTTP-FLV viewer; resolves once the status line is in. */
+/**
+ * An HTTP-FLV viewer; resolves once the status line is in. The body is locked
+ * by a reader the viewer holds: undici cancels the body of a Response that is
+ * garbage collected unread, which closed a viewer mid-test (seen in CI).
+ */
 async function httpViewer(t: TestApp, camera: string): Promise<{ status: number; body: string; headers: Headers; close: () => void }> {
   const abort = new AbortController();
   const res = await fetch(`http://127.0.0.1:${t.httpPort}/live/${camera}.flv`, { signal: abort.signal });
-  const body = res.status === 200 ? '' : await res.text();
-  return { status: res.status, body, headers: res.headers, close: () => abort.abort() };
+  if (res.status !== 200) return { status: res.status, body: await res.text(), headers: res.headers, close: () => {} };
+  const reader = res.body!.getReader();
+  return {
+    status: res.status,
+    body: '',
+    headers: res.headers,
+    close: () => {
+      abort.abort();
+      reader.cancel().catch(() => {});
+    },
+  };
 }
 
 async function rtmpPlayer(t: TestApp, name: string): Promise<{ client: TestRtmpClient; code: string }> {
