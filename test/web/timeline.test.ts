@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildWeb } from '../../web/build.mjs';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
@@ -35,7 +35,7 @@ type HTMLVideoElement = HTMLElement & {
 type Canvas = { width: number; height: number; getContext(kind: '2d'): { drawImage(v: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
 declare const document: { querySelector<T = HTMLElement>(selector: string): T | null; querySelectorAll(selector: string): { length: number }; createElement(tag: 'canvas'): Canvas };
 declare const window: { seekedAt: number[]; playingAt: number[] };
-declare const localStorage: { setItem(key: string, value: string): void };
+declare const localStorage: { setItem(key: string, value: string): void; removeItem(key: string): void };
 
 const FPS = 10;
 const SECONDS = 30;
@@ -526,37 +526,59 @@ test('a click inside what is buffered while another fetch is in flight plays on 
   await page.click('button[aria-label=Mute]');
 });
 
+/** The body of the export's OK answer, spoiled. */
+const mangled =
+  (mangle: (body: Buffer) => Buffer) =>
+  async (route: Route, asked: string[]): Promise<boolean> => {
+    const res = await route.fetch();
+    asked.push(`answered ${res.status()}`);
+    // a 429 (the fetch it replaced may still hold an export slot for a moment) is passed on: the player asks again
+    if (res.status() !== 200) {
+      await route.fulfill({ response: res });
+      return false;
+    }
+    await route.fulfill({ response: res, body: mangle(await res.body()) });
+    return true;
+  };
+
 /**
- * The next export answer passes through `mangle`, and a click at `failAt` (seconds of the clip)
- * must fail; then a click at `playAt` must play there, at the right frame.
+ * The export answer to a click at `failAt` (seconds of the clip) is spoiled by `spoil`
+ * (true once it did) and the click must fail, saying `failure`; then a click at `playAt`
+ * must play there, at the right frame. `localStorage` holds the page's settings for this test.
  */
-async function badAnswerThenPlay(mangle: (body: Buffer) => Buffer, failAt: number, playAt: number): Promise<void> {
+async function badAnswerThenPlay(
+  spoil: (route: Route, asked: string[]) => Promise<boolean>,
+  failAt: number,
+  playAt: number,
+  opts: { failure?: RegExp; localStorage?: Record<string, string> } = {},
+): Promise<void> {
   // a new page: nothing buffered, so the click at failAt must fetch (a playing player may hold any part of the clip)
   await page.goto('about:blank');
+  await page.goto(`${base()}/#/`);
+  await page.evaluate((items) => Object.entries(items).forEach(([k, v]) => localStorage.setItem(k, v)), opts.localStorage ?? {});
   await page.goto(`${base()}/#/timeline/yard?day=${localDay(t0)}`);
   await page.waitForSelector('.tl-span');
   const b = await zoomAround(t0 + 15_000, 5 * 60_000);
   const pattern = '**/export.mp4*';
-  let mangled = false;
+  let spoiled = false;
   const asked: string[] = [];
   await page.route(pattern, async (route) => {
     // only the answer to this click (the player may fetch the window after it too)
     const from = Number(new URL(route.request().url()).searchParams.get('from'));
     asked.push(`${((from - t0) / 1000).toFixed(1)} s`);
-    if (mangled || Math.abs(from - (t0 + failAt * 1000)) > 1_000) return route.continue();
-    const res = await route.fetch();
-    asked.push(`answered ${res.status()}`);
-    // a 429 (the fetch it replaced may still hold an export slot for a moment) is passed on: the player asks again
-    if (res.status() !== 200) return route.fulfill({ response: res });
-    mangled = true;
-    await route.fulfill({ response: res, body: mangle(await res.body()) });
+    if (spoiled || Math.abs(from - (t0 + failAt * 1000)) > 1_000) return route.continue();
+    spoiled = await spoil(route, asked);
   });
   try {
     await page.mouse.click(xOf(b, t0 + failAt * 1000), b.top + b.height / 2);
-    await waitFor(async () => (await page.textContent('.tl-status'))?.startsWith('Playback failed') || null, 'the bad answer to fail', 10_000)
-      .catch((err: Error) => withPlayerState(new Error(`${err.message}; exports asked from: ${asked.join(', ')}`)));
+    const status = await waitFor(async () => {
+      const text = (await page.textContent('.tl-status')) ?? '';
+      return text.startsWith('Playback failed') ? text : null;
+    }, 'the bad answer to fail', 15_000).catch((err: Error) => withPlayerState(new Error(`${err.message}; exports asked from: ${asked.join(', ')}`)));
+    if (opts.failure) assert.match(status, opts.failure);
   } finally {
     await page.unroute(pattern);
+    await page.evaluate((keys) => keys.forEach((k) => localStorage.removeItem(k)), Object.keys(opts.localStorage ?? {}));
   }
   await page.mouse.click(xOf(b, t0 + playAt * 1000), b.top + b.height / 2);
   await waitFor(async () => {
@@ -575,16 +597,42 @@ function firstMoof(body: Buffer): number {
 
 test('an answer cut off inside a fragment fails that click, and the next click plays', { skip }, async () => {
   // stops 2 KB into the first fragment's media (a dropped connection): the SourceBuffer is left parsing a media segment
-  await badAnswerThenPlay((body) => body.subarray(0, body.indexOf('mdat', firstMoof(body)) + 4 + 2_000), 1, 8);
+  await badAnswerThenPlay(
+    mangled((body) => body.subarray(0, body.indexOf('mdat', firstMoof(body)) + 4 + 2_000)),
+    1,
+    8,
+  );
 });
 
 test('an answer the browser cannot parse fails that click, and the next click plays on a new MediaSource', { skip }, async () => {
   // the first fragment's boxes overwritten: MSE's append error, which ends the element's MediaSource
-  await badAnswerThenPlay((body) => {
-    const copy = Buffer.from(body);
-    copy.fill(0xff, firstMoof(body) + 4, firstMoof(body) + 36);
-    return copy;
-  }, 2, 20);
+  await badAnswerThenPlay(
+    mangled((body) => {
+      const copy = Buffer.from(body);
+      copy.fill(0xff, firstMoof(body) + 4, firstMoof(body) + 36);
+      return copy;
+    }),
+    2,
+    20,
+  );
+});
+
+test('an answer that never comes fails that click after the stall limit, and the next click plays', { skip }, async () => {
+  // the request is held and never answered (a hung server or network); 4 s instead of the default 15 s
+  const held: Route[] = [];
+  try {
+    await badAnswerThenPlay(
+      async (route) => {
+        held.push(route);
+        return true;
+      },
+      3,
+      12,
+      { failure: /sent nothing for 4 s/, localStorage: { 'nvr.playbackStallSeconds': '4' } },
+    );
+  } finally {
+    for (const r of held) await r.abort().catch(() => {});
+  }
 });
 
 test('screenshots: desktop and phone, light and dark', { skip }, async () => {

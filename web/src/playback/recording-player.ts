@@ -28,6 +28,8 @@ export interface PlayerHost {
   onStatus(status: PlayerStatus): void;
   /** seconds of media per fetch at 1x (default WINDOW_S) */
   windowSeconds?: number;
+  /** seconds an export may send nothing before it counts as failed (default STALL_S) */
+  stallSeconds?: number;
 }
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'waiting-live' | 'ended' | 'error';
@@ -37,6 +39,8 @@ const EPS = 0.05;
 /** One window of recording per fetch, in seconds of media at 1x (scaled with the speed). */
 const WINDOW_S = 30;
 const MAX_WINDOW_S = 600;
+/** An export that sends nothing for this long has failed (the server or the network hung): shown, and retried like any failure. */
+const STALL_S = 15;
 /** Kept behind the playhead (media seconds, scaled with speed) before it is removed. */
 const KEEP_BEHIND_S = 30;
 /** A media timeline starts this long before the first time asked for, so earlier seeks of the same day fit. */
@@ -49,6 +53,8 @@ interface Feed {
   /** the window's requested end (wall ms): where the next window starts */
   toMs: number;
   done: boolean;
+  /** when the answer last moved on (asked, headers, a chunk): the stall watchdog's clock */
+  movedAt: number;
 }
 
 export class RecordingPlayer {
@@ -111,7 +117,7 @@ export class RecordingPlayer {
         // a fetch for another place is in flight (a reload for new tracks, say): it will give up on
         // seeing the newer request, so the next window starts where this buffered range ends
         this.stopFeed();
-        this.feed = { abort: new AbortController(), toMs: this.originMs + rangeEnd * 1000, done: true };
+        this.feed = { abort: new AbortController(), toMs: this.originMs + rangeEnd * 1000, done: true, movedAt: Date.now() };
       }
       this.showAt(at);
       if (play) void this.video.play().catch(() => {});
@@ -205,11 +211,17 @@ export class RecordingPlayer {
    */
   private async startFeed(gen: number, from: number, span: Span, seek: boolean | 'continue'): Promise<void> {
     const toMs = Math.min(from + this.windowMs(), span.endMs);
-    const feed: Feed = { abort: new AbortController(), toMs, done: false };
+    const feed: Feed = { abort: new AbortController(), toMs, done: false, movedAt: Date.now() };
     this.feed = feed;
+    // aborting with an Error (not an AbortError) makes the stall a failure: shown for a click, retried for a next window
+    const stallMs = (this.host.stallSeconds ?? STALL_S) * 1000;
+    const watchdog = setInterval(() => {
+      if (Date.now() - feed.movedAt > stallMs) feed.abort.abort(new Error(`the server sent nothing for ${stallMs / 1000} s`));
+    }, Math.min(1000, stallMs / 4));
     try {
       await this.runFeed(gen, feed, from, seek);
     } finally {
+      clearInterval(watchdog);
       if (!feed.done) feed.abort.abort();
     }
   }
@@ -221,6 +233,7 @@ export class RecordingPlayer {
       (tracks === 'key' ? '&tracks=video&frames=key' : `&tracks=${tracks}`);
     const tracks = this.tracks();
     let res = await fetchExport(url(tracks), feed.abort.signal);
+    feed.movedAt = Date.now();
     let mime = res.headers.get('x-codecs') ?? '';
     if (res.ok && tracks === 'all' && !MediaSource.isTypeSupported(mime)) {
       // e.g. G.711 audio, which no browser plays from MP4: video alone from now on
@@ -257,6 +270,7 @@ export class RecordingPlayer {
     let sought = seek === 'continue';
     for (;;) {
       const { done, value } = await reader.read();
+      feed.movedAt = Date.now();
       if (gen !== this.generation || this.feed !== feed) return;
       if (done) break;
       await this.append(sb, value);

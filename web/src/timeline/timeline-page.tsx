@@ -64,8 +64,9 @@ export function TimelinePage({ route }: { route: Route }) {
       spans: () => spansRef.current.map((r) => ({ startMs: r.from, endMs: r.to })),
       refreshSpans: reload,
       onStatus: setStatus,
-      // a tuning knob (tests use short windows to cross window boundaries)
+      // tuning knobs (tests use short windows to cross window boundaries, and a short stall limit)
       windowSeconds: Number(localStorage.getItem('nvr.playbackWindowSeconds')) || undefined,
+      stallSeconds: Number(localStorage.getItem('nvr.playbackStallSeconds')) || undefined,
     });
     p.setRate(speed);
     p.setAudio(!muted);
