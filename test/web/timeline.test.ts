@@ -555,9 +555,13 @@ async function badAnswerThenPlay(
 ): Promise<void> {
   // a new page: nothing buffered, so the click at failAt must fetch (a playing player may hold any part of the clip)
   await page.goto('about:blank');
-  await page.goto(`${base()}/#/`);
-  await page.evaluate((items) => Object.entries(items).forEach(([k, v]) => localStorage.setItem(k, v)), opts.localStorage ?? {});
   await page.goto(`${base()}/#/timeline/yard?day=${localDay(t0)}`);
+  if (opts.localStorage) {
+    // the player reads its settings when it starts: set them, then load the page again
+    // (not from another page of the app: its own redirect once raced the hash change)
+    await page.evaluate((items) => Object.entries(items).forEach(([k, v]) => localStorage.setItem(k, v)), opts.localStorage);
+    await page.reload();
+  }
   await page.waitForSelector('.tl-span');
   const b = await zoomAround(t0 + 15_000, 5 * 60_000);
   const pattern = '**/export.mp4*';
